@@ -1,0 +1,2 @@
+// The SML 1.04 codec. See the files beside this one.
+export {};
