@@ -32,6 +32,11 @@ export interface RecordsResult {
   readonly manufacturerData: Uint8Array | null;
   /** DIF 1F: more records follow in the next telegram. */
   readonly moreRecordsFollow: boolean;
+  /**
+   * The record format: the DIB+VIB bytes of every data record in order (no idle fillers, no
+   * manufacturer data), from which compact frames (CI 79) are reassembled. EN 13757-3 Annex G.
+   */
+  readonly format: Uint8Array;
 }
 
 export function decodeRecords(_payload: Uint8Array, _explain?: Explain): RecordsResult {
