@@ -1,1 +1,2 @@
-export {};
+export { EXIT } from './exit-codes.js';
+export { buildProgram, VERSION } from './program.js';
