@@ -31,5 +31,3 @@ step "lint and format check"
 npx biome check .
 step "unit and property tests"
 node scripts/unit-tests.mjs
-step "corpus scores"
-node scripts/scores.mjs --gate
