@@ -1,0 +1,272 @@
+/**
+ * The cryptography of the wM-Bus layers, in one place (DESIGN.md "security.ts"):
+ * - AES-128-CBC for TPL security modes 5 and 7 (EN 13757-7 §9.4.4, §9.4.6; OMS Vol.2 §9.2),
+ * - AES-128-CTR for the extended link layer (EN 13757-4 §13.2, ELL session number encryption 1),
+ * - AES-CMAC (RFC 4493) for the AFL MAC and the mode-7 key derivation,
+ * - the mode-7 KDF of TR-03116-3 §7 / EN 13757-7 §9.6.1 ("KDF-A"),
+ * - the IVs of mode 5 and of the ELL,
+ * - DES-CBC for the deprecated mode 2 (EN 13757-7 Table 18; still sent by a few old meters).
+ *
+ * Everything runs on node:crypto (OpenSSL 3). Creating a cipher object costs a few microseconds, so
+ * CMAC runs on one ECB object per key (RFC 4493's chain computed block by block on it) instead of
+ * one object per block, and the master-key subkeys can be cached by the caller (`CmacKeyCache`).
+ */
+import { type Cipher, createCipheriv, createDecipheriv } from 'node:crypto';
+import { WmbusError } from './errors.js';
+
+const ZERO_IV = new Uint8Array(16);
+const BLOCK = 16;
+
+function requireAesKey(key: Uint8Array, what: string): void {
+  if (key.length !== 16) {
+    throw new WmbusError(
+      'SMGW_WMBUS_DECRYPT',
+      `wrong key: ${what} needs a 16-byte AES-128 key, got ${key.length} byte(s)`,
+      {
+        detail: { keyLength: key.length },
+      },
+    );
+  }
+}
+
+function requireBlocks(data: Uint8Array, what: string): void {
+  if (data.length % BLOCK !== 0) {
+    throw new WmbusError('SMGW_WMBUS_MALFORMED', `${what}: ${data.length} byte(s) is not a multiple of 16`);
+  }
+}
+
+function view(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** AES-128-CBC decryption without padding (the TPL pads with 2F fillers itself). */
+export function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  requireAesKey(key, 'AES-CBC');
+  requireBlocks(data, 'AES-CBC');
+  if (data.length === 0) return new Uint8Array(0);
+  const d = createDecipheriv('aes-128-cbc', key, iv);
+  d.setAutoPadding(false);
+  return view(d.update(data));
+}
+
+export function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  requireAesKey(key, 'AES-CBC');
+  requireBlocks(data, 'AES-CBC');
+  if (data.length === 0) return new Uint8Array(0);
+  const c = createCipheriv('aes-128-cbc', key, iv);
+  c.setAutoPadding(false);
+  return view(c.update(data));
+}
+
+/**
+ * AES-128-CTR (encryption and decryption are the same). The ELL IV ends in FN(2) BC(1) with BC the
+ * block counter (EN 13757-4 §13.2.2); node's 128-bit big-endian increment equals incrementing BC as
+ * long as a payload has fewer than 256 blocks, which a wM-Bus frame (≤ 255 bytes) always has.
+ */
+export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  requireAesKey(key, 'AES-CTR');
+  if (data.length === 0) return new Uint8Array(0);
+  const c = createCipheriv('aes-128-ctr', key, iv);
+  return view(c.update(data));
+}
+
+/**
+ * DES-CBC for security mode 2 (IV = 0). OpenSSL 3 keeps single DES in its legacy provider, which
+ * node does not load; two-key triple DES with K1 = K2 computes E(K, D(K, E(K, x))) = E(K, x), i.e.
+ * single DES, and is in the default provider.
+ */
+export function desCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  if (key.length !== 8) {
+    throw new WmbusError('SMGW_WMBUS_DECRYPT', `wrong key: DES needs an 8-byte key, got ${key.length} byte(s)`, {
+      detail: { keyLength: key.length },
+    });
+  }
+  if (data.length % 8 !== 0) throw new WmbusError('SMGW_WMBUS_MALFORMED', 'DES-CBC: length is not a multiple of 8');
+  if (data.length === 0) return new Uint8Array(0);
+  const k = new Uint8Array(16);
+  k.set(key, 0);
+  k.set(key, 8);
+  const d = createDecipheriv('des-ede-cbc', k, iv);
+  d.setAutoPadding(false);
+  return view(d.update(data));
+}
+
+export function desCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  if (key.length !== 8) throw new WmbusError('SMGW_WMBUS_ENCODE', `DES needs an 8-byte key, got ${key.length}`);
+  if (data.length % 8 !== 0) throw new WmbusError('SMGW_WMBUS_ENCODE', 'DES-CBC: length is not a multiple of 8');
+  if (data.length === 0) return new Uint8Array(0);
+  const k = new Uint8Array(16);
+  k.set(key, 0);
+  k.set(key, 8);
+  const c = createCipheriv('des-ede-cbc', k, iv);
+  c.setAutoPadding(false);
+  return view(c.update(data));
+}
+
+/** RFC 4493 §2.3 doubling in GF(2^128): shift left one bit, XOR 0x87 when the top bit fell out. */
+function dbl(block: Uint8Array): Uint8Array {
+  const out = new Uint8Array(BLOCK);
+  for (let i = 0; i < BLOCK; i++) out[i] = (((block[i] as number) << 1) | ((block[i + 1] ?? 0) >> 7)) & 0xff;
+  if ((block[0] as number) & 0x80) out[15] = (out[15] as number) ^ 0x87;
+  return out;
+}
+
+/**
+ * An AES-CMAC key (RFC 4493) with its subkeys K1/K2 computed once. One ECB cipher object serves
+ * the subkeys and every CMAC chain of this key.
+ */
+export class CmacKey {
+  readonly #ecb: Cipher;
+  readonly #k1: Uint8Array;
+  readonly #k2: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    requireAesKey(key, 'AES-CMAC');
+    this.#ecb = createCipheriv('aes-128-ecb', key, null);
+    this.#ecb.setAutoPadding(false);
+    const l = this.#encryptBlock(ZERO_IV);
+    this.#k1 = dbl(l);
+    this.#k2 = dbl(this.#k1);
+  }
+
+  #encryptBlock(block: Uint8Array): Uint8Array {
+    return view(this.#ecb.update(block));
+  }
+
+  /** The full 16-byte CMAC of `message` (RFC 4493 §2.4). */
+  mac(message: Uint8Array): Uint8Array {
+    const n = message.length === 0 ? 1 : Math.ceil(message.length / BLOCK);
+    const complete = message.length > 0 && message.length % BLOCK === 0;
+    let x: Uint8Array = new Uint8Array(BLOCK);
+    const y = new Uint8Array(BLOCK);
+    for (let b = 0; b < n - 1; b++) {
+      const o = b * BLOCK;
+      for (let i = 0; i < BLOCK; i++) y[i] = (x[i] as number) ^ (message[o + i] as number);
+      x = this.#encryptBlock(y);
+    }
+    const o = (n - 1) * BLOCK;
+    const rest = message.length - o;
+    const k = complete ? this.#k1 : this.#k2;
+    for (let i = 0; i < BLOCK; i++) {
+      const m = i < rest ? (message[o + i] as number) : i === rest ? 0x80 : 0;
+      y[i] = (x[i] as number) ^ m ^ (k[i] as number);
+    }
+    return this.#encryptBlock(y);
+  }
+}
+
+/** AES-CMAC of RFC 4493 (full 16 bytes). */
+export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
+  return new CmacKey(key).mac(message);
+}
+
+/**
+ * A small bounded cache of `CmacKey`s for long-lived master keys, so the mode-7 KDF does not redo
+ * the subkey computation for every telegram of a meter. Holds key material: it lives in the
+ * caller's `DecoderState`, never in module scope.
+ */
+export class CmacKeyCache {
+  readonly #max: number;
+  readonly #map = new Map<string, CmacKey>();
+
+  constructor(max = 64) {
+    this.#max = max;
+  }
+
+  get(key: Uint8Array): CmacKey {
+    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
+    let k = this.#map.get(id);
+    if (k === undefined) {
+      k = new CmacKey(key);
+      if (this.#map.size >= this.#max) {
+        const oldest = this.#map.keys().next().value;
+        if (oldest !== undefined) this.#map.delete(oldest);
+      }
+      this.#map.set(id, k);
+    }
+    return k;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+}
+
+/** Derivation constants of the KDF (TR-03116-3 §7, EN 13757-7 §9.6.1). */
+export const KDF_DC = {
+  /** K_Enc: encryption, messages from the meter. */
+  encFromMeter: 0x00,
+  /** K_MAC: MAC, messages from the meter. */
+  macFromMeter: 0x01,
+  /** L_Enc: encryption, messages to the meter. */
+  encToMeter: 0x10,
+  /** L_MAC: MAC, messages to the meter. */
+  macToMeter: 0x11,
+} as const;
+
+/**
+ * KDF-A input: DC || C (4 bytes, as on the wire, little endian) || ID (4 bytes, as on the wire) ||
+ * padding 07 × 7, one complete CMAC block. ID is the TPL long-header ID, else the DLL ID.
+ */
+export function kdfInput(dc: number, counter: Uint8Array, id: Uint8Array): Uint8Array {
+  if (counter.length !== 4 || id.length !== 4) throw new RangeError('kdfInput: counter and id have 4 bytes each');
+  const input = new Uint8Array(16).fill(0x07);
+  input[0] = dc;
+  input.set(counter, 1);
+  input.set(id, 5);
+  return input;
+}
+
+export interface EphemeralKeys {
+  readonly kEnc: Uint8Array;
+  readonly kMac: Uint8Array;
+}
+
+/** K_Enc and K_MAC of one meter message (mode 7, KDF-A). */
+export function deriveMode7Keys(
+  masterKey: Uint8Array | CmacKey,
+  counter: Uint8Array,
+  id: Uint8Array,
+  direction: 'fromMeter' | 'toMeter' = 'fromMeter',
+): EphemeralKeys {
+  const mk = masterKey instanceof CmacKey ? masterKey : new CmacKey(masterKey);
+  const enc = direction === 'fromMeter' ? KDF_DC.encFromMeter : KDF_DC.encToMeter;
+  const mac = direction === 'fromMeter' ? KDF_DC.macFromMeter : KDF_DC.macToMeter;
+  return { kEnc: mk.mac(kdfInput(enc, counter, id)), kMac: mk.mac(kdfInput(mac, counter, id)) };
+}
+
+/**
+ * Mode-5 IV (EN 13757-7 §9.4.4): M (2) || A (6: ID, version, device type) || access number × 8.
+ * M and A are the long transport header's when there is one, else the link layer's.
+ */
+export function mode5Iv(mField: Uint8Array, aField: Uint8Array, accessNumber: number): Uint8Array {
+  if (mField.length !== 2 || aField.length !== 6) throw new RangeError('mode5Iv: M has 2 bytes, A has 6');
+  const iv = new Uint8Array(16).fill(accessNumber & 0xff);
+  iv.set(mField, 0);
+  iv.set(aField, 2);
+  return iv;
+}
+
+/**
+ * ELL AES-CTR IV (EN 13757-4 §13.2.2, OMS Vol.2 §9.3): M (2) || A (6) of the link layer || CC with
+ * the hop-count bit H (0x10) and the repeated-access bit R (0x02) cleared, since a repeater may
+ * change them || SN (4) || FN = 0000 || BC = 00.
+ */
+export function ellIv(mField: Uint8Array, aField: Uint8Array, cc: number, sessionNumber: Uint8Array): Uint8Array {
+  if (mField.length !== 2 || aField.length !== 6 || sessionNumber.length !== 4) {
+    throw new RangeError('ellIv: M has 2 bytes, A 6, SN 4');
+  }
+  const iv = new Uint8Array(16);
+  iv.set(mField, 0);
+  iv.set(aField, 2);
+  iv[8] = cc & ~0x10 & ~0x02 & 0xff;
+  iv.set(sessionNumber, 9);
+  return iv;
+}
+
+/** The all-zero IV of modes 2 (8 bytes) and 7 (16 bytes). */
+export const zeroIv = (length: 8 | 16): Uint8Array => new Uint8Array(length);
