@@ -1,10 +1,34 @@
 /**
- * EN 13757-3 application layer: DIF/DIFE/VIF/VIFE data records.
- * STUB: the interface the frame layers call; the implementation replaces this file.
+ * EN 13757-3 application layer: the walk over data records (DIF, DIFEs, VIF, VIFEs, data).
+ *
+ * A data record is a data information block (DIF and up to 10 DIFEs: data field, function,
+ * storage number, tariff, subunit; EN 13757-3 §6.3), a value information block (VIF and up to 10
+ * VIFEs, §6.4; meanings in vif-tables.ts) and the data (types in data-types.ts). Between records
+ * the idle filler 2F may appear; DIF 0F / 1F end the records and start manufacturer-specific data
+ * (1F: more records follow in the next telegram).
+ *
+ * Every length comes from the input and is checked against the end of the payload before it is
+ * used; DIFE and VIFE chains are bounded, so the walk is linear in the payload length.
  */
 
-import { WmbusError } from './errors.js';
+import {
+  DATA_FIELD_LENGTH,
+  DATA_FIELD_NAME,
+  hexOf,
+  lvarLayout,
+  lvarLength,
+  readBcd,
+  readDateG,
+  readDateTimeF,
+  readDateTimeI,
+  readInt,
+  readReal32,
+  readReversedText,
+  readTimeJ,
+} from './data-types.js';
+import { truncated, WmbusError } from './errors.js';
 import type { Explain } from './explain.js';
+import { describeVib, type VibMeaning } from './vif-tables.js';
 
 export type RecordFunction = 'instantaneous' | 'maximum' | 'minimum' | 'error';
 
@@ -37,8 +61,389 @@ export interface RecordsResult {
    * manufacturer data), from which compact frames (CI 79) are reassembled. EN 13757-3 Annex G.
    */
   readonly format: Uint8Array;
+  /**
+   * Set when decoding stopped before the end: a record ran past the end of the payload or could
+   * not be delimited (DIFE/VIFE chain too long, reserved special function or LVAR code). The
+   * records before it are complete and kept, as wmbusmeters keeps them; real meters do send a
+   * stray CRC or filler byte after the last record. `decodeRecords(p, e, { strict: true })`
+   * throws the error instead.
+   */
+  readonly undecoded?: { readonly offset: number; readonly error: WmbusError };
 }
 
-export function decodeRecords(_payload: Uint8Array, _explain?: Explain): RecordsResult {
-  throw new WmbusError('SMGW_WMBUS_UNSUPPORTED', 'records: not implemented yet');
+export interface DecodeRecordsOptions {
+  /** Throw on the first record that cannot be decoded instead of returning the records before it. */
+  readonly strict?: boolean;
+}
+
+/** DIF function field (bits 4–5), EN 13757-3 Table 7. */
+const FUNCTIONS: readonly RecordFunction[] = ['instantaneous', 'maximum', 'minimum', 'error'];
+/** EN 13757-3 §6.3.3 and §6.4.2: at most 10 DIFEs and 10 VIFEs per record. */
+export const MAX_DIFES = 10;
+export const MAX_VIFES = 10;
+
+export const DIF_IDLE_FILLER = 0x2f;
+export const DIF_MANUFACTURER_DATA = 0x0f;
+export const DIF_MORE_RECORDS_FOLLOW = 0x1f;
+
+/**
+ * Where the parts of one record header lie. One mutable instance is reused by the walk (no
+ * allocation per record); `readHeader` fills it.
+ */
+export interface RecordHeader {
+  dataField: number;
+  functionIndex: number;
+  storage: number;
+  tariff: number;
+  subunit: number;
+  /** Offset of the VIF (= end of the DIB). */
+  vifStart: number;
+  /** End of VIF and VIFEs; for a plain-text VIF the length byte is here. */
+  vifEnd: number;
+  /** For a plain-text VIF: offset and length of the text, else -1 / 0. */
+  textStart: number;
+  textLength: number;
+  /** End of the whole header (where the data starts). */
+  headerEnd: number;
+}
+
+export function newRecordHeader(): RecordHeader {
+  return {
+    dataField: 0,
+    functionIndex: 0,
+    storage: 0,
+    tariff: 0,
+    subunit: 0,
+    vifStart: 0,
+    vifEnd: 0,
+    textStart: -1,
+    textLength: 0,
+    headerEnd: 0,
+  };
+}
+
+function malformed(message: string, offset: number): WmbusError {
+  return new WmbusError('SMGW_WMBUS_MALFORMED', `records: ${message} at offset ${offset}`, { detail: { offset } });
+}
+
+/**
+ * Reads the DIB and VIB of the record whose DIF is at `pos` (not a special function DIF) into
+ * `h`. Storage numbers can reach 41 bits: arithmetic instead of 32-bit shifts.
+ */
+export function readHeader(bytes: Uint8Array, pos: number, end: number, h: RecordHeader): void {
+  const start = pos;
+  const dif = bytes[pos++] as number;
+  h.dataField = dif & 0x0f;
+  h.functionIndex = (dif >> 4) & 0x03;
+  let storage = (dif >> 6) & 0x01;
+  let tariff = 0;
+  let subunit = 0;
+  let more = dif & 0x80;
+  let n = 0;
+  while (more) {
+    if (n === MAX_DIFES) throw malformed(`more than ${MAX_DIFES} DIFEs`, start);
+    if (pos >= end) throw truncated('records', 1, pos, 0);
+    const dife = bytes[pos++] as number;
+    storage += (dife & 0x0f) * 2 ** (1 + 4 * n);
+    tariff += ((dife >> 4) & 0x03) * 2 ** (2 * n);
+    subunit += ((dife >> 6) & 0x01) * 2 ** n;
+    more = dife & 0x80;
+    n++;
+  }
+  h.storage = storage;
+  h.tariff = tariff;
+  h.subunit = subunit;
+
+  if (pos >= end) throw truncated('records', 1, pos, 0);
+  h.vifStart = pos;
+  const vif = bytes[pos++] as number;
+  more = vif & 0x80;
+  n = 0;
+  while (more) {
+    // the true VIF after FB/FD (and FD FD) plus up to 10 combinable VIFEs
+    if (n === MAX_VIFES + 2) throw malformed(`more than ${MAX_VIFES} VIFEs`, h.vifStart);
+    if (pos >= end) throw truncated('records', 1, pos, 0);
+    more = (bytes[pos++] as number) & 0x80;
+    n++;
+  }
+  h.vifEnd = pos;
+  // Plain-text VIF (7C/FC): the length and the text follow the whole VIB (EN 13757-3 Annex C.2).
+  if ((vif & 0x7f) === 0x7c) {
+    if (pos >= end) throw truncated('records', 1, pos, 0);
+    const len = bytes[pos++] as number;
+    if (pos + len > end) throw truncated('records', len, pos, end - pos);
+    h.textStart = pos;
+    h.textLength = len;
+    pos += len;
+  } else {
+    h.textStart = -1;
+    h.textLength = 0;
+  }
+  h.headerEnd = pos;
+}
+
+/**
+ * Length of the data that follows a header with data field `dataField` at `pos`, including the
+ * LVAR byte of variable-length data. Throws when it passes `end` or the LVAR code is reserved.
+ */
+export function dataLength(bytes: Uint8Array, pos: number, end: number, dataField: number): number {
+  let len = DATA_FIELD_LENGTH[dataField] as number;
+  if (len === -1) {
+    if (pos >= end) throw truncated('records', 1, pos, 0);
+    const l = lvarLength(bytes[pos] as number);
+    if (l < 0) {
+      throw new WmbusError(
+        'SMGW_WMBUS_UNSUPPORTED',
+        `records: reserved LVAR ${hexOf(bytes, pos, pos + 1)} at offset ${pos}: length unknown`,
+        { detail: { offset: pos } },
+      );
+    }
+    len = 1 + l;
+  } else if (len < 0) {
+    throw malformed(`special function DIF ${hexOf(bytes, pos - 1, pos)} inside a record`, pos);
+  }
+  if (pos + len > end) throw truncated('records', len, pos, end - pos);
+  return len;
+}
+
+/** Bounded cache of VIB meanings keyed by the VIB hex: meters repeat the same few VIBs. */
+const meaningCache = new Map<string, VibMeaning>();
+const MEANING_CACHE_LIMIT = 4096;
+
+function meaningOf(bytes: Uint8Array, h: RecordHeader, vifHex: string): VibMeaning {
+  const text = h.textStart >= 0 ? readReversedText(bytes, h.textStart, h.textLength) : null;
+  const key = text === null ? vifHex : `${vifHex}:${text}`;
+  let m = meaningCache.get(key);
+  if (m === undefined) {
+    m = describeVib(bytes, h.vifStart, h.vifEnd, text);
+    if (meaningCache.size >= MEANING_CACHE_LIMIT) meaningCache.clear();
+    meaningCache.set(key, m);
+  }
+  return m;
+}
+
+const scratch = newRecordHeader();
+
+/**
+ * Decodes the data records of an application-layer payload (after the TPL header, decrypted,
+ * including any leading 2F2F). A record that cannot be decoded ends the walk: SMGW_WMBUS_TRUNCATED
+ * when it runs past the end, SMGW_WMBUS_MALFORMED for DIFE/VIFE chains that are too long or
+ * reserved special functions, SMGW_WMBUS_UNSUPPORTED for reserved LVAR codes. That error is
+ * returned in `undecoded` with the records before it, or thrown with `{ strict: true }`.
+ */
+export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: DecodeRecordsOptions): RecordsResult {
+  const end = payload.length;
+  const records: DataRecord[] = [];
+  const format = new Uint8Array(end);
+  let formatLength = 0;
+  let manufacturerData: Uint8Array | null = null;
+  let moreRecordsFollow = false;
+  const h = scratch;
+  let pos = 0;
+  let undecoded: { offset: number; error: WmbusError } | undefined;
+
+  while (pos < end) {
+    const dif = payload[pos] as number;
+    if (dif === DIF_IDLE_FILLER) {
+      explain?.push({ layer: 'apl', offset: pos, hex: '2F', text: 'idle filler' });
+      pos++;
+      continue;
+    }
+    if (dif === DIF_MANUFACTURER_DATA || dif === DIF_MORE_RECORDS_FOLLOW) {
+      moreRecordsFollow = dif === DIF_MORE_RECORDS_FOLLOW;
+      manufacturerData = payload.slice(pos + 1);
+      if (explain) {
+        explain.push({
+          layer: 'apl',
+          offset: pos,
+          hex: hexOf(payload, pos, pos + 1),
+          text: moreRecordsFollow
+            ? 'DIF 1F: manufacturer-specific data follows, more records follow in the next telegram'
+            : 'DIF 0F: manufacturer-specific data follows',
+        });
+        if (pos + 1 < end) {
+          explain.push({
+            layer: 'apl',
+            offset: pos + 1,
+            hex: hexOf(payload, pos + 1, end),
+            text: `manufacturer-specific data (${end - pos - 1} bytes)`,
+          });
+        }
+      }
+      pos = end;
+      break;
+    }
+    const start = pos;
+    let len: number;
+    try {
+      if ((dif & 0x0f) === 0x0f) throw malformed(`reserved special function DIF ${hexOf(payload, pos, pos + 1)}`, pos);
+      readHeader(payload, pos, end, h);
+      len = dataLength(payload, h.headerEnd, end, h.dataField);
+    } catch (e) {
+      if (options?.strict || !(e instanceof WmbusError)) throw e;
+      undecoded = { offset: start, error: e };
+      explain?.push({
+        layer: 'apl',
+        offset: start,
+        hex: hexOf(payload, start, end),
+        text: `not decoded: ${e.message}`,
+      });
+      break;
+    }
+    const dataStart = h.headerEnd;
+    const difHex = hexOf(payload, start, h.vifStart);
+    const vifHex = hexOf(payload, h.vifStart, h.vifEnd);
+    const m = meaningOf(payload, h, vifHex);
+
+    let unit = m.unit;
+    let value: number | string | null;
+    const df = h.dataField;
+    const kind = m.kind;
+    if (kind === 'raw') {
+      value =
+        df === 0xd
+          ? hexOf(payload, dataStart + 1, dataStart + len)
+          : len > 0
+            ? hexOf(payload, dataStart, dataStart + len)
+            : null;
+    } else if (kind === 'timepoint' && (df === 0x2 || df === 0x3 || df === 0x4 || df === 0x6)) {
+      // the data type (G, J, F, I) follows from the integer data field's length
+      if (len === 2) {
+        value = readDateG(payload, dataStart);
+        unit = 'date';
+      } else if (len === 4) {
+        value = readDateTimeF(payload, dataStart);
+        unit = 'datetime';
+      } else if (len === 6) {
+        value = readDateTimeI(payload, dataStart);
+        unit = 'datetime';
+      } else {
+        value = readTimeJ(payload, dataStart);
+      }
+    } else {
+      value = readScaled(payload, dataStart, len, df, m);
+    }
+
+    for (let i = start; i < dataStart; i++) format[formatLength++] = payload[i] as number;
+    records.push({
+      dif: difHex,
+      vif: vifHex,
+      storage: h.storage,
+      tariff: h.tariff,
+      subunit: h.subunit,
+      function: FUNCTIONS[h.functionIndex] as RecordFunction,
+      quantity: m.quantity,
+      unit,
+      value,
+    });
+    if (explain) explainRecord(explain, payload, start, h, len, m, unit, value);
+    pos = dataStart + len;
+  }
+
+  const result = { records, manufacturerData, moreRecordsFollow, format: format.slice(0, formatLength) };
+  return undecoded ? { ...result, undecoded } : result;
+}
+
+/** Reads numbers (and the strings LVAR can hold) and applies the VIB's scale. */
+function readScaled(bytes: Uint8Array, pos: number, len: number, df: number, m: VibMeaning): number | string | null {
+  let raw: number | null;
+  switch (df) {
+    case 0x0:
+    case 0x8:
+      return null;
+    case 0x1:
+    case 0x2:
+    case 0x3:
+    case 0x4:
+    case 0x6:
+    case 0x7:
+      raw = readInt(bytes, pos, len, m.kind === 'number');
+      break;
+    case 0x5:
+      raw = readReal32(bytes, pos);
+      break;
+    case 0xd: {
+      const lvar = bytes[pos] as number;
+      const n = len - 1;
+      if (lvar <= 0xbf) return readReversedText(bytes, pos + 1, n);
+      if (lvar <= 0xc9) raw = n > 0 ? readBcd(bytes, pos + 1, n) : null;
+      else if (lvar <= 0xd9) {
+        const v = n > 0 ? readBcd(bytes, pos + 1, n) : null;
+        raw = v === null ? null : v === 0 ? 0 : -v;
+      } else if (n >= 1 && n <= 6) raw = readInt(bytes, pos + 1, n, false);
+      else return n > 0 ? hexOf(bytes, pos + 1, pos + len) : null;
+      break;
+    }
+    default:
+      raw = readBcd(bytes, pos, len);
+      break;
+  }
+  if (raw === null) return null;
+  return scale(raw, m);
+}
+
+const POW10: readonly number[] = Array.from({ length: 40 }, (_, i) => 10 ** i);
+
+/**
+ * raw × factor × 10^exponent + offset. Dividing by an exact power of ten (instead of multiplying
+ * by its inexact inverse) keeps results like 2850427 × 10^-2 = 28504.27 correctly rounded.
+ */
+export function scale(raw: number, m: { exponent: number; factor: number; offset: number }): number {
+  let v = m.factor === 1 ? raw : raw * m.factor;
+  const e = m.exponent;
+  if (e > 0) v *= POW10[e] ?? 10 ** e;
+  else if (e < 0) v /= POW10[-e] ?? 10 ** -e;
+  if (m.offset !== 0) v += m.offset;
+  return v === 0 ? 0 : v; // no -0 in the output
+}
+
+function explainRecord(
+  explain: Explain,
+  bytes: Uint8Array,
+  start: number,
+  h: RecordHeader,
+  len: number,
+  m: VibMeaning,
+  unit: string,
+  value: number | string | null,
+): void {
+  const dif = bytes[start] as number;
+  explain.push({
+    layer: 'apl',
+    offset: start,
+    hex: hexOf(bytes, start, start + 1),
+    text: `DIF: ${DATA_FIELD_NAME[h.dataField]}, ${FUNCTIONS[h.functionIndex]}, storage bit ${(dif >> 6) & 1}${dif & 0x80 ? ', DIFE follows' : ''}`,
+  });
+  for (let i = start + 1, n = 0; i < h.vifStart; i++, n++) {
+    const d = bytes[i] as number;
+    explain.push({
+      layer: 'apl',
+      offset: i,
+      hex: hexOf(bytes, i, i + 1),
+      text: `DIFE ${n + 1}: storage bits ${d & 0x0f}, tariff bits ${(d >> 4) & 3}, subunit bit ${(d >> 6) & 1} (storage ${h.storage}, tariff ${h.tariff}, subunit ${h.subunit})`,
+    });
+  }
+  for (let i = h.vifStart, n = 0; i < h.vifEnd; i++, n++) {
+    explain.push({ layer: 'apl', offset: i, hex: hexOf(bytes, i, i + 1), text: m.byteTexts[n] ?? 'VIFE' });
+  }
+  if (h.textStart >= 0) {
+    explain.push({
+      layer: 'apl',
+      offset: h.vifEnd,
+      hex: hexOf(bytes, h.vifEnd, h.headerEnd),
+      text: `plain-text unit, ${h.textLength} characters sent last first: ${JSON.stringify(readReversedText(bytes, h.textStart, h.textLength))}`,
+    });
+  }
+  const dataStart = h.headerEnd;
+  let lvarText = '';
+  if (h.dataField === 0xd) {
+    const layout = lvarLayout(bytes[dataStart] as number);
+    lvarText = layout ? `LVAR ${layout.kind}, ${layout.length} bytes: ` : '';
+  }
+  explain.push({
+    layer: 'apl',
+    offset: dataStart,
+    hex: hexOf(bytes, dataStart, dataStart + len),
+    text: `${lvarText}${m.quantity} = ${value === null ? 'invalid/none' : typeof value === 'string' ? JSON.stringify(value) : value}${unit && typeof value === 'number' ? ` ${unit}` : unit && value !== null ? ` (${unit})` : ''}`,
+  });
 }

@@ -1,0 +1,404 @@
+/**
+ * EN 13757-3 data field codes (DIF bits 0–3, Table 4) and the data types of its Annex A, in one
+ * place: how many bytes each code takes, and how to read and write integers (type B), BCD (type A),
+ * 32-bit real (type H), variable-length data (LVAR, Table 5) and the date/time types G, F, I, J.
+ *
+ * Hot path: plain loops over bytes, no allocation beyond the returned value, no regex.
+ * Readers assume the caller has checked the bounds (records.ts does, once per record).
+ */
+import { WmbusError } from './errors.js';
+
+/** The data field codes of EN 13757-3 Table 4. */
+export const DataField = {
+  none: 0x0,
+  int8: 0x1,
+  int16: 0x2,
+  int24: 0x3,
+  int32: 0x4,
+  real32: 0x5,
+  int48: 0x6,
+  int64: 0x7,
+  selectionForReadout: 0x8,
+  bcd2: 0x9,
+  bcd4: 0xa,
+  bcd6: 0xb,
+  bcd8: 0xc,
+  variableLength: 0xd,
+  bcd12: 0xe,
+  specialFunction: 0xf,
+} as const;
+
+/** Fixed data length in bytes per data field code; -1: variable length (LVAR); -2: special function. */
+export const DATA_FIELD_LENGTH: readonly number[] = [0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, -1, 6, -2];
+
+/** Readable names of the data field codes (for --explain). */
+export const DATA_FIELD_NAME: readonly string[] = [
+  'no data',
+  '8-bit integer',
+  '16-bit integer',
+  '24-bit integer',
+  '32-bit integer',
+  '32-bit real',
+  '48-bit integer',
+  '64-bit integer',
+  'selection for readout',
+  '2-digit BCD',
+  '4-digit BCD',
+  '6-digit BCD',
+  '8-digit BCD',
+  'variable length',
+  '12-digit BCD',
+  'special function',
+];
+
+/** True for the BCD codes 9, A, B, C and E. */
+export function isBcdField(dataField: number): boolean {
+  return (dataField >= 0x9 && dataField <= 0xc) || dataField === 0xe;
+}
+
+/** True for the integer codes 1, 2, 3, 4, 6 and 7. */
+export function isIntegerField(dataField: number): boolean {
+  return (dataField >= 0x1 && dataField <= 0x4) || dataField === 0x6 || dataField === 0x7;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hex (for the record fields `dif`, `vif` and raw values)
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** Upper-case hex of bytes[start, end). String concatenation: cheaper than Buffer for a few bytes. */
+export function hexOf(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += HEX[bytes[i] as number];
+  return s;
+}
+
+/** Parses hex written by `hexOf` (or any case); throws SMGW_WMBUS_ENCODE on anything else. */
+export function bytesOfHex(hex: string, what: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new WmbusError('SMGW_WMBUS_ENCODE', `${what}: not hex: ${JSON.stringify(hex)}`);
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integers (type B signed, type C unsigned, type D bit fields), little-endian, 1–8 bytes.
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+/**
+ * Reads a little-endian integer of 1–8 bytes. Up to 6 bytes the result is exact; 8-byte values
+ * beyond ±2^53 lose their lowest bits (a JavaScript number has a 53-bit mantissa). EN 13757-3
+ * integers are type B (two's complement) unless the VIF says the field is a bit field or counter.
+ */
+export function readInt(bytes: Uint8Array, offset: number, length: number, signed: boolean): number {
+  if (length <= 6) {
+    let v = 0;
+    for (let i = length - 1; i >= 0; i--) v = v * 256 + (bytes[offset + i] as number);
+    if (signed && (bytes[offset + length - 1] as number) & 0x80) v -= 2 ** (8 * length);
+    return v;
+  }
+  let lo = 0;
+  let hi = 0;
+  for (let i = 3; i >= 0; i--) lo = lo * 256 + (bytes[offset + i] as number);
+  for (let i = length - 1; i >= 4; i--) hi = hi * 256 + (bytes[offset + i] as number);
+  if (signed && hi >= 2 ** (8 * (length - 4) - 1)) hi -= 2 ** (8 * (length - 4));
+  return hi * TWO_POW_32 + lo;
+}
+
+/** Writes an integer of 1–8 bytes little-endian; throws SMGW_WMBUS_ENCODE when it does not fit. */
+export function writeInt(out: Uint8Array, offset: number, length: number, value: number, signed: boolean): void {
+  if (!Number.isInteger(value)) throw new WmbusError('SMGW_WMBUS_ENCODE', `integer field: ${value} is not an integer`);
+  const bits = 8 * length;
+  const min = signed ? -(2 ** (bits - 1)) : 0;
+  const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  if (value < min || value > max) {
+    throw new WmbusError('SMGW_WMBUS_ENCODE', `integer field: ${value} does not fit ${length} byte(s)`);
+  }
+  let v = value < 0 ? 2 ** bits + value : value;
+  for (let i = 0; i < length; i++) {
+    const byte = v % 256;
+    out[offset + i] = byte;
+    v = (v - byte) / 256;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BCD (type A). A most significant nibble F is the minus sign; any other nibble above 9 makes
+// the value invalid (meters send FF… for "no value"), which we report as null.
+
+export function readBcd(bytes: Uint8Array, offset: number, length: number): number | null {
+  let v = 0;
+  let negative = false;
+  for (let i = length - 1; i >= 0; i--) {
+    const b = bytes[offset + i] as number;
+    let hi = b >> 4;
+    const lo = b & 0x0f;
+    if (i === length - 1 && hi === 0x0f) {
+      negative = true;
+      hi = 0;
+    }
+    if (hi > 9 || lo > 9) return null;
+    v = v * 100 + hi * 10 + lo;
+  }
+  return negative && v !== 0 ? -v : v;
+}
+
+/** Writes BCD; null writes all F (read back as invalid). A negative value uses the top nibble F. */
+export function writeBcd(out: Uint8Array, offset: number, length: number, value: number | null): void {
+  if (value === null) {
+    out.fill(0xff, offset, offset + length);
+    return;
+  }
+  if (!Number.isInteger(value)) throw new WmbusError('SMGW_WMBUS_ENCODE', `BCD field: ${value} is not an integer`);
+  const digits = 2 * length;
+  const limit = value < 0 ? 10 ** (digits - 1) : 10 ** digits;
+  let v = Math.abs(value);
+  if (v >= limit) throw new WmbusError('SMGW_WMBUS_ENCODE', `BCD field: ${value} does not fit ${digits} digit(s)`);
+  for (let i = 0; i < length; i++) {
+    const two = v % 100;
+    out[offset + i] = (Math.floor(two / 10) << 4) | (two % 10);
+    v = (v - two) / 100;
+  }
+  if (value < 0) out[offset + length - 1] = ((out[offset + length - 1] as number) & 0x0f) | 0xf0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 32-bit real (type H, IEEE 754 binary32, little-endian).
+
+const realScratch = new DataView(new ArrayBuffer(4));
+
+/** Reads a 32-bit real; NaN and infinities (not representable in JSON) become null. */
+export function readReal32(bytes: Uint8Array, offset: number): number | null {
+  for (let i = 0; i < 4; i++) realScratch.setUint8(i, bytes[offset + i] as number);
+  const v = realScratch.getFloat32(0, true);
+  return Number.isFinite(v) ? v : null;
+}
+
+export function writeReal32(out: Uint8Array, offset: number, value: number | null): void {
+  realScratch.setFloat32(0, value === null ? Number.NaN : value, true);
+  for (let i = 0; i < 4; i++) out[offset + i] = realScratch.getUint8(i);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variable length data (DIF data field D): the first data byte LVAR says what follows
+// (EN 13757-3 Table 5).
+
+export type LvarKind = 'text' | 'bcd' | 'negative bcd' | 'binary';
+
+/**
+ * Kind and byte count of an LVAR byte, or null for the reserved codes (CA–CF, DA–DF, F7–FF),
+ * whose length is unknown and after which no record boundary can be found.
+ */
+export function lvarLayout(lvar: number): { kind: LvarKind; length: number } | null {
+  if (lvar <= 0xbf) return { kind: 'text', length: lvar };
+  if (lvar <= 0xc9) return { kind: 'bcd', length: lvar - 0xc0 };
+  if (lvar >= 0xd0 && lvar <= 0xd9) return { kind: 'negative bcd', length: lvar - 0xd0 };
+  if (lvar >= 0xe0 && lvar <= 0xef) return { kind: 'binary', length: lvar - 0xe0 };
+  if (lvar >= 0xf0 && lvar <= 0xf4) return { kind: 'binary', length: 4 * (lvar - 0xec) };
+  if (lvar === 0xf5) return { kind: 'binary', length: 48 };
+  if (lvar === 0xf6) return { kind: 'binary', length: 64 };
+  return null;
+}
+
+/** Byte count after an LVAR byte, or -1 for reserved codes. Allocation-free twin of `lvarLayout`. */
+export function lvarLength(lvar: number): number {
+  if (lvar <= 0xbf) return lvar;
+  if (lvar <= 0xc9) return lvar - 0xc0;
+  if (lvar >= 0xd0 && lvar <= 0xd9) return lvar - 0xd0;
+  if (lvar >= 0xe0 && lvar <= 0xef) return lvar - 0xe0;
+  if (lvar >= 0xf0 && lvar <= 0xf4) return 4 * (lvar - 0xec);
+  if (lvar === 0xf5) return 48;
+  if (lvar === 0xf6) return 64;
+  return -1;
+}
+
+/** LVAR text: 8-bit characters sent last character first (EN 13757-3 Annex A, type "string"). */
+export function readReversedText(bytes: Uint8Array, offset: number, length: number): string {
+  let s = '';
+  for (let i = offset + length - 1; i >= offset; i--) s += String.fromCharCode(bytes[i] as number);
+  return s;
+}
+
+/** The inverse of `readReversedText`; characters above U+00FF cannot be sent. */
+export function writeReversedText(out: Uint8Array, offset: number, text: string): void {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff) throw new WmbusError('SMGW_WMBUS_ENCODE', `text: character U+${c.toString(16)} is not 8-bit`);
+    out[offset + n - 1 - i] = c;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Date and time (EN 13757-3 Annex A). Meters send local time without a zone, so the ISO-8601
+// strings carry none. Invalid or unspecified fields (IV bit, day 0, month 0 or 15, all ones)
+// give null.
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+function validDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (DAYS_IN_MONTH[month] as number) + (leap ? 1 : 0);
+}
+
+/**
+ * The 7-bit year of types F, G and I spread over two bytes, read as 2000–2080 or 1981–1999 (the
+ * usual M-Bus reading; wmbusmeters and libmbus do the same). Type F's "hundred year" bits are not
+ * used: meters in the field set them inconsistently (OMS Annex N sends 1 for 2008, others send 2
+ * for 2026), while the two-digit year is always right. The encoder still writes them as
+ * EN 13757-3 defines (1900 + 100 × hundred year + year).
+ */
+function fullYear(year: number): number {
+  return year <= 80 ? 2000 + year : 1900 + year;
+}
+
+/** Type G (16 bit): date. */
+export function readDateG(bytes: Uint8Array, offset: number): string | null {
+  const b0 = bytes[offset] as number;
+  const b1 = bytes[offset + 1] as number;
+  const day = b0 & 0x1f;
+  const month = b1 & 0x0f;
+  const y = ((b0 & 0xe0) >> 5) | ((b1 & 0xf0) >> 1);
+  if (y > 99) return null;
+  const year = fullYear(y);
+  if (!validDate(year, month, day)) return null;
+  return `${year}-${PAD2[month]}-${PAD2[day]}`;
+}
+
+/** Type F (32 bit): date and time to the minute. Bit 7 of the first byte: time invalid. */
+export function readDateTimeF(bytes: Uint8Array, offset: number): string | null {
+  const b0 = bytes[offset] as number;
+  const b1 = bytes[offset + 1] as number;
+  const b2 = bytes[offset + 2] as number;
+  const b3 = bytes[offset + 3] as number;
+  if (b0 & 0x80) return null;
+  const minute = b0 & 0x3f;
+  const hour = b1 & 0x1f;
+  const day = b2 & 0x1f;
+  const month = b3 & 0x0f;
+  const y = ((b2 & 0xe0) >> 5) | ((b3 & 0xf0) >> 1);
+  if (minute > 59 || hour > 23 || y > 99) return null;
+  const year = fullYear(y);
+  if (!validDate(year, month, day)) return null;
+  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}`;
+}
+
+/** Type I (48 bit): date and time to the second. Bit 7 of the second byte: time invalid. */
+export function readDateTimeI(bytes: Uint8Array, offset: number): string | null {
+  const b0 = bytes[offset] as number;
+  const b1 = bytes[offset + 1] as number;
+  const b2 = bytes[offset + 2] as number;
+  const b3 = bytes[offset + 3] as number;
+  const b4 = bytes[offset + 4] as number;
+  if (b1 & 0x80) return null;
+  const second = b0 & 0x3f;
+  const minute = b1 & 0x3f;
+  const hour = b2 & 0x1f;
+  const day = b3 & 0x1f;
+  const month = b4 & 0x0f;
+  const y = ((b3 & 0xe0) >> 5) | ((b4 & 0xf0) >> 1);
+  if (second > 59 || minute > 59 || hour > 23 || y > 99) return null;
+  const year = fullYear(y);
+  if (!validDate(year, month, day)) return null;
+  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}`;
+}
+
+/** Type J (24 bit): time of day. */
+export function readTimeJ(bytes: Uint8Array, offset: number): string | null {
+  const second = (bytes[offset] as number) & 0x3f;
+  const minute = (bytes[offset + 1] as number) & 0x3f;
+  const hour = (bytes[offset + 2] as number) & 0x1f;
+  if (second > 59 || minute > 59 || hour > 23) return null;
+  return `${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}`;
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const TIME_RE = /^(\d{2}):(\d{2}):(\d{2})$/;
+
+/** Two-digit year and EN 13757-3 hundred-year field for the years `fullYear` can read back. */
+function encodeYear(year: number): { y: number; hundred: number } {
+  if (year >= 2000 && year <= 2080) return { y: year - 2000, hundred: 1 };
+  if (year >= 1981 && year <= 1999) return { y: year - 1900, hundred: 0 };
+  throw new WmbusError('SMGW_WMBUS_ENCODE', `date: year ${year} cannot be sent (1981–2080)`);
+}
+
+function badDate(text: string, type: string): WmbusError {
+  return new WmbusError('SMGW_WMBUS_ENCODE', `date: ${JSON.stringify(text)} is not a valid ${type} value`);
+}
+
+/** Type G from 'YYYY-MM-DD'; null writes FFFF (unspecified). */
+export function writeDateG(out: Uint8Array, offset: number, text: string | null): void {
+  if (text === null) {
+    out[offset] = 0xff;
+    out[offset + 1] = 0xff;
+    return;
+  }
+  const m = DATE_RE.exec(text);
+  if (!m) throw badDate(text, 'type G (YYYY-MM-DD)');
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!validDate(year, month, day)) throw badDate(text, 'type G');
+  const { y } = encodeYear(year);
+  out[offset] = day | ((y & 0x07) << 5);
+  out[offset + 1] = month | ((y >> 3) << 4);
+}
+
+/** Type F from 'YYYY-MM-DDTHH:MM' (seconds, if given, must be 00); null sets the invalid bit. */
+export function writeDateTimeF(out: Uint8Array, offset: number, text: string | null): void {
+  if (text === null) {
+    out[offset] = 0x80;
+    out[offset + 1] = 0;
+    out[offset + 2] = 0;
+    out[offset + 3] = 0;
+    return;
+  }
+  const m = DATETIME_RE.exec(text);
+  if (!m || (m[6] !== undefined && m[6] !== '00')) throw badDate(text, 'type F (YYYY-MM-DDTHH:MM)');
+  const [year, month, day, hour, minute] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])];
+  if (!validDate(year, month, day) || hour > 23 || minute > 59) throw badDate(text, 'type F');
+  const { y, hundred } = encodeYear(year);
+  out[offset] = minute;
+  out[offset + 1] = hour | (hundred << 5);
+  out[offset + 2] = day | ((y & 0x07) << 5);
+  out[offset + 3] = month | ((y >> 3) << 4);
+}
+
+/** Type I from 'YYYY-MM-DDTHH:MM:SS'; null sets the invalid bit. Week and weekday are sent as 0. */
+export function writeDateTimeI(out: Uint8Array, offset: number, text: string | null): void {
+  out.fill(0, offset, offset + 6);
+  if (text === null) {
+    out[offset + 1] = 0x80;
+    return;
+  }
+  const m = DATETIME_RE.exec(text);
+  if (!m || m[6] === undefined) throw badDate(text, 'type I (YYYY-MM-DDTHH:MM:SS)');
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6])];
+  if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59) throw badDate(text, 'type I');
+  const { y } = encodeYear(year);
+  out[offset] = second;
+  out[offset + 1] = minute;
+  out[offset + 2] = hour;
+  out[offset + 3] = day | ((y & 0x07) << 5);
+  out[offset + 4] = month | ((y >> 3) << 4);
+}
+
+/** Type J from 'HH:MM:SS'; null writes FFFFFF (invalid). */
+export function writeTimeJ(out: Uint8Array, offset: number, text: string | null): void {
+  if (text === null) {
+    out.fill(0xff, offset, offset + 3);
+    return;
+  }
+  const m = TIME_RE.exec(text);
+  if (!m) throw badDate(text, 'type J (HH:MM:SS)');
+  const [hour, minute, second] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (hour > 23 || minute > 59 || second > 59) throw badDate(text, 'type J');
+  out[offset] = second;
+  out[offset + 1] = minute;
+  out[offset + 2] = hour;
+}
