@@ -108,6 +108,25 @@ export function readInt(bytes: Uint8Array, offset: number, length: number, signe
   return hi * TWO_POW_32 + lo;
 }
 
+/** An unsigned 64-bit integer as an exact decimal string (identifiers beyond 2^53). */
+export function readUInt64Decimal(bytes: Uint8Array, offset: number): string {
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] as number);
+  return v.toString();
+}
+
+/** Writes an unsigned 64-bit integer given as a decimal string. */
+export function writeUInt64Decimal(out: Uint8Array, offset: number, text: string): void {
+  if (!/^\d{1,20}$/.test(text))
+    throw new WmbusError('SMGW_WMBUS_ENCODE', `64-bit field: ${JSON.stringify(text)} is not a decimal`);
+  let v = BigInt(text);
+  if (v >= 1n << 64n) throw new WmbusError('SMGW_WMBUS_ENCODE', `64-bit field: ${text} does not fit 8 bytes`);
+  for (let i = 0; i < 8; i++) {
+    out[offset + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
 /** Writes an integer of 1–8 bytes little-endian; throws SMGW_WMBUS_ENCODE when it does not fit. */
 export function writeInt(out: Uint8Array, offset: number, length: number, value: number, signed: boolean): void {
   if (!Number.isInteger(value)) throw new WmbusError('SMGW_WMBUS_ENCODE', `integer field: ${value} is not an integer`);
@@ -117,7 +136,19 @@ export function writeInt(out: Uint8Array, offset: number, length: number, value:
   if (value < min || value > max) {
     throw new WmbusError('SMGW_WMBUS_ENCODE', `integer field: ${value} does not fit ${length} byte(s)`);
   }
-  let v = value < 0 ? 2 ** bits + value : value;
+  if (length <= 6) {
+    writeUnsigned(out, offset, length, value < 0 ? 2 ** bits + value : value);
+    return;
+  }
+  // 2^64 + value is not exact in a double: split into two 32-bit halves first
+  const lo = ((value % TWO_POW_32) + TWO_POW_32) % TWO_POW_32;
+  const hi = Math.floor(value / TWO_POW_32);
+  writeUnsigned(out, offset, 4, lo);
+  writeUnsigned(out, offset + 4, length - 4, hi < 0 ? 2 ** (bits - 32) + hi : hi);
+}
+
+function writeUnsigned(out: Uint8Array, offset: number, length: number, value: number): void {
+  let v = value;
   for (let i = 0; i < length; i++) {
     const byte = v % 256;
     out[offset + i] = byte;

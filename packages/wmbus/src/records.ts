@@ -25,6 +25,7 @@ import {
   readReal32,
   readReversedText,
   readTimeJ,
+  readUInt64Decimal,
 } from './data-types.js';
 import { truncated, WmbusError } from './errors.js';
 import type { Explain } from './explain.js';
@@ -358,6 +359,9 @@ function readScaled(bytes: Uint8Array, pos: number, len: number, df: number, m: 
     case 0x6:
     case 0x7:
       raw = readInt(bytes, pos, len, m.kind === 'number');
+      // Identifiers and counters beyond 2^53 as exact decimal strings; measurements stay numbers
+      // (their lowest bits are lost, far below any meter's resolution).
+      if (len === 8 && m.kind === 'unsigned' && raw > Number.MAX_SAFE_INTEGER) return readUInt64Decimal(bytes, pos);
       break;
     case 0x5:
       raw = readReal32(bytes, pos);

@@ -612,6 +612,7 @@ export function describeVib(vib: Uint8Array, start: number, end: number, plainTe
     const vife = vib[i] as number;
     if (manufacturer) {
       texts.push(`VIFE ${hex2(vife)}: manufacturer specific`);
+      notes += `${notes ? ', ' : ''}manufacturer specific VIFE ${hex2(vife)}`;
       continue;
     }
     let e = COMBINABLE_VIFES[vife & 0x7f];
