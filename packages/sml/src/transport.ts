@@ -85,7 +85,7 @@ export class SmlTransportSplitter {
 
   constructor(options: SplitterOptions = {}) {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.#maxFrame = Math.max(16, Math.floor(max));
+    this.#maxFrame = Number.isFinite(max) ? Math.max(16, Math.floor(max)) : DEFAULT_MAX_FRAME_BYTES;
   }
 
   /** Bytes skipped outside frames so far (noise, the tail of a frame the capture began in). */
@@ -202,28 +202,29 @@ export class SmlTransportSplitter {
   #step(events: TransportEvent[]): boolean {
     const b = this.#buf;
     const fs = this.#frameStart;
+    // Escape sequences (8 bytes) must start at or before `lastEsc` for the frame to stay within
+    // the size bound. Deciding by position (not by what has arrived so far) keeps the result the
+    // same however the stream is chunked.
+    const lastEsc = fs + this.#maxFrame - 8;
     let i = this.#scan;
     for (;;) {
-      if (i - fs > this.#maxFrame) {
+      i = b.indexOf(ESC, i);
+      const found = i >= 0 && i < this.#len;
+      if ((found && i > lastEsc) || (!found && this.#len - 3 > lastEsc)) {
         events.push(
           this.#fault(
-            i,
-            new SmlError(
-              'SMGW_SML_LIMIT',
-              `transport frame longer than ${this.#maxFrame} bytes without an end sequence`,
-              {
-                detail: { offset: this.#base + fs, limit: this.#maxFrame },
-              },
-            ),
+            lastEsc + 1,
+            new SmlError('SMGW_SML_LIMIT', `transport frame longer than ${this.#maxFrame} bytes`, {
+              detail: { offset: this.#base + fs, limit: this.#maxFrame },
+            }),
             '',
           ),
         );
         this.#inFrame = false;
-        this.#scan = i;
+        this.#scan = lastEsc + 1;
         return true;
       }
-      i = b.indexOf(ESC, i);
-      if (i < 0 || i >= this.#len) {
+      if (!found) {
         // Keep the last 3 bytes in view: they may begin an escape sequence.
         this.#scan = Math.max(this.#scan, this.#len - 3);
         return false;
