@@ -170,7 +170,16 @@ export function decodeAfl(
   let mac: Uint8Array | null = null;
   if (fcl & FCL.mac) {
     const sizing = mcl ?? mclOfMessage;
-    if (sizing === null) throw new WmbusError('SMGW_WMBUS_MALFORMED', 'AFL: a MAC without MCL (its length is unknown)');
+    if (sizing === null) {
+      if (fragmentId > 1) {
+        throw new WmbusError(
+          'SMGW_WMBUS_FRAGMENT',
+          `AFL: fragment ${fragmentId} carries a MAC sized by fragment 1, which has not arrived; discarded`,
+          { detail: { fragmentId } },
+        );
+      }
+      throw new WmbusError('SMGW_WMBUS_MALFORMED', 'AFL: a MAC without MCL (its length is unknown)');
+    }
     const at = authTypeInfo(sizing & MCL.authType);
     if (at === undefined) {
       throw new WmbusError('SMGW_WMBUS_UNSUPPORTED', `AFL: authentication type ${sizing & MCL.authType} is reserved`);

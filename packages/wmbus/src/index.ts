@@ -1,4 +1,76 @@
+export {
+  type AflAuthentication,
+  type AflFields,
+  aflMacInput,
+  computeAflMac,
+  decodeAfl,
+  FragmentBuffer,
+  verifyAflMac,
+} from './afl.js';
 export { crc16En13757 } from './crc.js';
+export {
+  type Driver,
+  type DriverInput,
+  type DriverMatch,
+  type DriverOutput,
+  DriverRegistry,
+  defaultDrivers,
+} from './drivers/driver.js';
+export { decodeEll, type EllEncryption, type ExtendedLinkLayer, isEllCi } from './ell.js';
+export {
+  type EncodeAddress,
+  type EncodeAfl,
+  type EncodeEll,
+  type EncodeTelegramInput,
+  type EncodeTpl,
+  encodeTelegram,
+  encodeTelegramFrames,
+  plaintextOf,
+} from './encode.js';
 export { WmbusError, type WmbusErrorCode } from './errors.js';
 export type { Explain, ExplainEntry } from './explain.js';
+export {
+  decodeLinkLayer,
+  type FrameFormat,
+  idFromString,
+  idToString,
+  type LinkFrame,
+  type LinkLayer,
+  manufacturerCode,
+  manufacturerFlag,
+  mediumName,
+  type WiredLinkLayer,
+  type WirelessLinkLayer,
+} from './link-layer.js';
 export { type DataRecord, decodeRecords, type RecordFunction, type RecordsResult } from './records.js';
+export { decodeToReport, type ReportRecord, type TelegramReport } from './report.js';
+export {
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesCmac,
+  aesCtr,
+  CmacKey,
+  CmacKeyCache,
+  deriveMode7Keys,
+  ellIv,
+  kdfInput,
+  mode5Iv,
+} from './security.js';
+export {
+  type DecodeOptions,
+  DecoderState,
+  type DecoderStateOptions,
+  decodeTelegram,
+  type MeterIdentity,
+  type Telegram,
+  type TelegramSecurity,
+} from './telegram.js';
+export {
+  ciInfo,
+  decodeTransportHeader,
+  decryptTransport,
+  type MacStatus,
+  securityModeName,
+  type TplContent,
+  type TransportHeader,
+} from './transport-layer.js';

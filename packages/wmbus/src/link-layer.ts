@@ -294,6 +294,27 @@ function decodeWired(frame: Uint8Array, explain?: Explain): LinkFrame {
   };
 }
 
+/** Diehl group manufacturers (DME, EWT, HYD, SAP, SPL) whose proprietary frames move the A field. */
+const DIEHL_MANUFACTURERS: ReadonlySet<string> = new Set(['DME', 'EWT', 'HYD', 'SAP', 'SPL']);
+
+/**
+ * How a Diehl-group meter lays out its A field (learned from wmbusmeters'
+ * manufacturer_specificities.cc, [I]): in its proprietary "PRIOS" frames (CI A0–A7, B1–B3) and
+ * "real data" frames (CI 71, or CI 7A with a manufacturer-specific security mode 16–31) sent as
+ * SND_NR/SND_IR, version and device type come first and the ID after them; SAP's PRIOS frames
+ * use the version byte as a fifth ID digit pair, and are water meters. Standard OMS frames of the
+ * same meters are standard.
+ */
+export type AddressLayout = 'standard' | 'diehl-swapped' | 'sap-prios';
+
+export function addressLayout(cField: number, manufacturer: string, ci: number, cfgHigh: number): AddressLayout {
+  if (!DIEHL_MANUFACTURERS.has(manufacturer) || (cField !== 0x44 && cField !== 0x46)) return 'standard';
+  if (ci === 0x71 || (ci === 0x7a && (cfgHigh & 0x10) !== 0)) return 'diehl-swapped';
+  if (ci >= 0xa0 && ci <= 0xa7) return manufacturer === 'SAP' ? 'sap-prios' : 'diehl-swapped';
+  if (ci >= 0xb1 && ci <= 0xb3) return 'diehl-swapped';
+  return 'standard';
+}
+
 function wirelessHeader(
   frame: Uint8Array,
   format: WirelessLinkLayer['format'],
@@ -304,19 +325,41 @@ function wirelessHeader(
   const m = (frame[2] as number) | ((frame[3] as number) << 8);
   const mBytes = frame.slice(2, 4);
   const aBytes = frame.slice(4, 10);
+  const layout = addressLayout(c, manufacturerFlag(m), frame[10] as number, (frame[14] ?? 0) as number);
+  if (layout === 'diehl-swapped') {
+    // Quirk: A field sent as version, type, ID (4); put it in standard order.
+    aBytes.set(frame.subarray(6, 10), 0);
+    aBytes[4] = frame[4] as number;
+    aBytes[5] = frame[5] as number;
+  } else if (layout === 'sap-prios') {
+    // Quirk: the version byte is part of the serial number; these are water meters.
+    aBytes[4] = 0x00;
+    aBytes[5] = 0x07;
+  }
   const id = idToString(aBytes.subarray(0, 4));
-  const version = frame[8] as number;
-  const deviceType = frame[9] as number;
+  const version = aBytes[4] as number;
+  const deviceType = aBytes[5] as number;
   const manufacturer = manufacturerFlag(m);
   const medium = mediumName(deviceType);
   explain?.push(
     { layer: 'dll', offset: 0, hex: toHex(frame.subarray(0, 1)), text: `L field ${lField} (frame format ${format})` },
     { layer: 'dll', offset: 1, hex: toHex(frame.subarray(1, 2)), text: `C field ${cFieldName(c)}` },
     { layer: 'dll', offset: 2, hex: toHex(mBytes), text: `M field ${manufacturer}` },
-    { layer: 'dll', offset: 4, hex: toHex(aBytes.subarray(0, 4)), text: `identification number ${id}` },
-    { layer: 'dll', offset: 8, hex: toHex(aBytes.subarray(4, 5)), text: `version ${version}` },
-    { layer: 'dll', offset: 9, hex: toHex(aBytes.subarray(5, 6)), text: `device type ${deviceType} (${medium})` },
   );
+  if (layout === 'standard') {
+    explain?.push(
+      { layer: 'dll', offset: 4, hex: toHex(aBytes.subarray(0, 4)), text: `identification number ${id}` },
+      { layer: 'dll', offset: 8, hex: toHex(aBytes.subarray(4, 5)), text: `version ${version}` },
+      { layer: 'dll', offset: 9, hex: toHex(aBytes.subarray(5, 6)), text: `device type ${deviceType} (${medium})` },
+    );
+  } else {
+    explain?.push({
+      layer: 'dll',
+      offset: 4,
+      hex: toHex(frame.subarray(4, 10)),
+      text: `A field in ${layout} layout (Diehl proprietary frame): identification number ${id}, version ${version}, device type ${deviceType} (${medium})`,
+    });
+  }
   return {
     kind: 'wireless',
     format,

@@ -270,3 +270,22 @@ export function ellIv(mField: Uint8Array, aField: Uint8Array, cc: number, sessio
 
 /** The all-zero IV of modes 2 (8 bytes) and 7 (16 bytes). */
 export const zeroIv = (length: 8 | 16): Uint8Array => new Uint8Array(length);
+
+/**
+ * Keys that manufacturers publish as the default of meters shipped without an individual key
+ * ([I], wmbusmeters manufacturer_specificities.cc): Diehl-group meters (DME, EWT, HYD, SAP, SPL)
+ * sending standard OMS frames in mode 5 use the 8-byte value 51728910E66D83F8 twice. Tried only
+ * when the caller has no key for the meter (`DecodeOptions.manufacturerDefaultKeys`).
+ */
+const DIEHL_DEFAULT_KEY_HALF = Uint8Array.of(0x51, 0x72, 0x89, 0x10, 0xe6, 0x6d, 0x83, 0xf8);
+const DIEHL_GROUP: ReadonlySet<string> = new Set(['DME', 'EWT', 'HYD', 'SAP', 'SPL']);
+
+export function manufacturerDefaultKey(manufacturer: string, securityMode: number): Uint8Array | null {
+  if (securityMode === 5 && DIEHL_GROUP.has(manufacturer)) {
+    const k = new Uint8Array(16);
+    k.set(DIEHL_DEFAULT_KEY_HALF, 0);
+    k.set(DIEHL_DEFAULT_KEY_HALF, 8);
+    return k;
+  }
+  return null;
+}

@@ -1,0 +1,115 @@
+/**
+ * The result object of `smgw wmbus decode` (issue 2, §4 "CLI contract"; other tools depend on it):
+ *
+ *   {"ok", "error":{"code","message"} (when not ok), "manufacturer", "id", "version", "deviceType",
+ *    "medium", "accessNumber", "security":{"mode","decrypted","mac"},
+ *    "records":[{"dif","vif","storage","tariff","subunit","function","quantity","unit","value"}]}
+ *
+ * Identity is the meter's own: the long transport header's where there is one (radio converters,
+ * wired frames), else the link layer's. `decodeToReport` never throws: on error it answers
+ * `ok:false` with the error's stable code and every header field decoded before the error.
+ * Two optional members appear only when they apply: `fragment` (AFL-fragmented messages) and
+ * `explain` (with the explain option).
+ */
+import { fromHex, type SmgwError, toSmgwError } from '@opensmgw/core';
+import type { ExplainEntry } from './explain.js';
+import type { DataRecord, RecordFunction } from './records.js';
+import { type DecodeOptions, decodeInto, type TelegramProgress } from './telegram.js';
+import type { MacStatus } from './transport-layer.js';
+
+export interface ReportRecord {
+  readonly dif: string;
+  readonly vif: string;
+  readonly storage: number;
+  readonly tariff: number;
+  readonly subunit: number;
+  readonly function: RecordFunction;
+  readonly quantity: string;
+  readonly unit: string;
+  readonly value: number | string | null;
+}
+
+export interface TelegramReport {
+  readonly ok: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly manufacturer: string | null;
+  readonly id: string | null;
+  readonly version: number | null;
+  readonly deviceType: number | null;
+  readonly medium: string | null;
+  readonly accessNumber: number | null;
+  readonly security: {
+    /** TPL security mode; null when the decoder did not get as far as the transport layer. */
+    readonly mode: number | null;
+    readonly decrypted: boolean;
+    /**
+     * 'verified': an AFL MAC was checked with the key; 'failed': it did not match; 'absent': no MAC
+     * was checked (none present, or no key to check it with).
+     */
+    readonly mac: MacStatus;
+  };
+  readonly records: ReportRecord[];
+  readonly fragment?: { readonly id: number; readonly complete: boolean };
+  readonly explain?: ExplainEntry[];
+}
+
+function reportRecord(r: DataRecord): ReportRecord {
+  // Only the contract's fields, in the contract's order.
+  return {
+    dif: r.dif,
+    vif: r.vif,
+    storage: r.storage,
+    tariff: r.tariff,
+    subunit: r.subunit,
+    function: r.function,
+    quantity: r.quantity,
+    unit: r.unit,
+    value: r.value,
+  };
+}
+
+function header(p: TelegramProgress) {
+  const m = p.meter ?? null;
+  return {
+    manufacturer: m?.manufacturer ?? null,
+    id: m?.id ?? null,
+    version: m?.version ?? null,
+    deviceType: m?.deviceType ?? null,
+    medium: m?.medium ?? null,
+    accessNumber: p.accessNumber ?? p.tpl?.accessNumber ?? null,
+  };
+}
+
+/**
+ * Decodes one telegram (bytes, or hex with `_ | # space` separators) into the contract object.
+ * Never throws.
+ */
+export function decodeToReport(frame: Uint8Array | string, options: DecodeOptions = {}): TelegramReport {
+  const p: TelegramProgress = {};
+  try {
+    const bytes = typeof frame === 'string' ? fromHex(frame) : frame;
+    const t = decodeInto(bytes, options, p);
+    return {
+      ok: true,
+      ...header(p),
+      security: { mode: t.tpl === null ? null : t.security.mode, decrypted: t.security.decrypted, mac: t.security.mac },
+      records: t.records.map(reportRecord),
+      ...(t.fragment ? { fragment: t.fragment } : {}),
+      ...(t.explain ? { explain: t.explain } : {}),
+    };
+  } catch (e) {
+    const err: SmgwError = toSmgwError(e);
+    return {
+      ok: false,
+      error: { code: err.code, message: err.message },
+      ...header(p),
+      security: {
+        mode: p.securityMode ?? null,
+        decrypted: p.decrypted ?? false,
+        mac: err.code === 'SMGW_WMBUS_MAC' ? 'failed' : (p.mac ?? 'absent'),
+      },
+      records: [],
+      ...(p.explain ? { explain: p.explain } : {}),
+    };
+  }
+}
