@@ -7,6 +7,13 @@ export {
   FragmentBuffer,
   verifyAflMac,
 } from './afl.js';
+export {
+  BUILT_IN_FORMATS,
+  decodeCompactFrame,
+  encodeCompactFrame,
+  FormatStore,
+  formatSignature,
+} from './compact.js';
 export { crc16En13757 } from './crc.js';
 export {
   type Driver,
@@ -42,7 +49,14 @@ export {
   type WiredLinkLayer,
   type WirelessLinkLayer,
 } from './link-layer.js';
-export { type DataRecord, decodeRecords, type RecordFunction, type RecordsResult } from './records.js';
+export { type EncodeRecordsOptions, encodeRecords, type RecordInput } from './record-encoder.js';
+export {
+  type DataRecord,
+  type DecodeRecordsOptions,
+  decodeRecords,
+  type RecordFunction,
+  type RecordsResult,
+} from './records.js';
 export { decodeToReport, type ReportRecord, type TelegramReport } from './report.js';
 export {
   aesCbcDecrypt,
@@ -74,3 +88,4 @@ export {
   type TplContent,
   type TransportHeader,
 } from './transport-layer.js';
+export { describeVib, type ValueKind, type VibMeaning } from './vif-tables.js';

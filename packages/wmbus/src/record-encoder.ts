@@ -187,7 +187,11 @@ function encodeData(r: RecordInput, dataField: number, m: VibMeaning, index: num
   if (m.kind === 'raw') {
     if (typeof value !== 'string') throw fail(index, 'raw (manufacturer-specific) data must be given as hex');
     const bytes = bytesOfHex(value, `record ${index} value`);
-    if (dataField === 0xd) return lvarBinary(bytes, index);
+    if (dataField === 0xd) {
+      // sent with a plain length byte (as meters send compact profiles), unless binary codes are asked for
+      if (r.lvar === 'binary' || bytes.length > 0xbf) return lvarBinary(bytes, index);
+      return Uint8Array.from([bytes.length, ...bytes]);
+    }
     if (bytes.length !== fixed) throw fail(index, `raw value has ${bytes.length} bytes, data field needs ${fixed}`);
     return bytes;
   }
