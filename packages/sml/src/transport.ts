@@ -210,7 +210,8 @@ export class SmlTransportSplitter {
     for (;;) {
       i = b.indexOf(ESC, i);
       const found = i >= 0 && i < this.#len;
-      if ((found && i > lastEsc) || (!found && this.#len - 3 > lastEsc)) {
+      // Not found: no 1B up to the end, so the next escape cannot start before #len.
+      if ((found && i > lastEsc) || (!found && this.#len > lastEsc)) {
         events.push(
           this.#fault(
             lastEsc + 1,
@@ -225,8 +226,7 @@ export class SmlTransportSplitter {
         return true;
       }
       if (!found) {
-        // Keep the last 3 bytes in view: they may begin an escape sequence.
-        this.#scan = Math.max(this.#scan, this.#len - 3);
+        this.#scan = this.#len;
         return false;
       }
       if (i + 4 > this.#len) {
