@@ -51,7 +51,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 function mutate(input: Uint8Array, ms: readonly Mutation[]): Uint8Array {
-  let b = input.slice();
+  let b: Uint8Array = input.slice();
   for (const m of ms) {
     const at = b.length === 0 ? 0 : m.at % b.length;
     switch (m.op) {
