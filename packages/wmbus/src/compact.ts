@@ -100,6 +100,8 @@ const BUILT_IN: ReadonlyMap<number, Uint8Array> = new Map(
  */
 export class FormatStore {
   readonly #learned = new Map<number, Uint8Array>();
+  /** The most recently learned signature: meters repeat their format, skip the LRU shuffle then. */
+  #last = -1;
   readonly #capacity: number;
   readonly #builtIn: boolean;
 
@@ -114,13 +116,17 @@ export class FormatStore {
     if (format.length === 0) return signature; // nothing a compact frame could refer to
     const known = this.#learned.get(signature);
     if (known !== undefined && bytesEqual(known, format)) {
-      // refresh its place in the LRU order
-      this.#learned.delete(signature);
-      this.#learned.set(signature, known);
+      if (signature !== this.#last) {
+        // refresh its place in the LRU order
+        this.#learned.delete(signature);
+        this.#learned.set(signature, known);
+        this.#last = signature;
+      }
       return signature;
     }
     this.#learned.delete(signature);
     this.#learned.set(signature, Uint8Array.from(format));
+    this.#last = signature;
     if (this.#learned.size > this.#capacity) {
       const oldest = this.#learned.keys().next().value as number;
       this.#learned.delete(oldest);

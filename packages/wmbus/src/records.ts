@@ -224,6 +224,8 @@ function meaningOf(bytes: Uint8Array, h: RecordHeader, vifHex: string): VibMeani
 }
 
 const scratch = newRecordHeader();
+/** Reused between calls; the result gets its own copy (`slice`). */
+let formatScratch = new Uint8Array(256);
 
 /**
  * Decodes the data records of an application-layer payload (after the TPL header, decrypted,
@@ -235,7 +237,8 @@ const scratch = newRecordHeader();
 export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: DecodeRecordsOptions): RecordsResult {
   const end = payload.length;
   const records: DataRecord[] = [];
-  const format = new Uint8Array(end);
+  if (formatScratch.length < end) formatScratch = new Uint8Array(Math.max(end, 2 * formatScratch.length));
+  const format = formatScratch;
   let formatLength = 0;
   let manufacturerData: Uint8Array | null = null;
   let moreRecordsFollow = false;
