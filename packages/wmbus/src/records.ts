@@ -207,20 +207,62 @@ export function dataLength(bytes: Uint8Array, pos: number, end: number, dataFiel
   return len;
 }
 
-/** Bounded cache of VIB meanings keyed by the VIB hex: meters repeat the same few VIBs. */
-const meaningCache = new Map<string, VibMeaning>();
-const MEANING_CACHE_LIMIT = 4096;
+/** A VIB's hex (the record's `vif`) and meaning. */
+interface KnownVib {
+  readonly hex: string;
+  readonly meaning: VibMeaning;
+}
 
-function meaningOf(bytes: Uint8Array, h: RecordHeader, vifHex: string): VibMeaning {
-  const text = h.textStart >= 0 ? readReversedText(bytes, h.textStart, h.textLength) : null;
-  const key = text === null ? vifHex : `${vifHex}:${text}`;
-  let m = meaningCache.get(key);
-  if (m === undefined) {
-    m = describeVib(bytes, h.vifStart, h.vifEnd, text);
-    if (meaningCache.size >= MEANING_CACHE_LIMIT) meaningCache.clear();
-    meaningCache.set(key, m);
+/**
+ * Meters repeat the same few DIBs and VIBs in every telegram: remember their hex and meaning.
+ * Up to 4 bytes (nearly all) they are keyed by their bytes as a number, longer ones and plain-text
+ * VIBs by their hex. Each cache is cleared when it reaches its bound.
+ */
+const CACHE_LIMIT = 4096;
+const shortVibs = new Map<number, KnownVib>();
+const longVibs = new Map<string, KnownVib>();
+const shortDibs = new Map<number, string>();
+
+/** The bytes [start, end) (at most 4) as one number, the length in the high part. */
+function shortKey(bytes: Uint8Array, start: number, end: number): number {
+  let packed = 0;
+  for (let i = start; i < end; i++) packed = packed * 256 + (bytes[i] as number);
+  return (end - start) * 0x1_0000_0000 + packed;
+}
+
+function dibHexOf(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 4) return hexOf(bytes, start, end);
+  const key = shortKey(bytes, start, end);
+  let hex = shortDibs.get(key);
+  if (hex === undefined) {
+    hex = hexOf(bytes, start, end);
+    if (shortDibs.size >= CACHE_LIMIT) shortDibs.clear();
+    shortDibs.set(key, hex);
   }
-  return m;
+  return hex;
+}
+
+function vibOf(bytes: Uint8Array, h: RecordHeader): KnownVib {
+  if (h.textStart < 0 && h.vifEnd - h.vifStart <= 4) {
+    const key = shortKey(bytes, h.vifStart, h.vifEnd);
+    let known = shortVibs.get(key);
+    if (known === undefined) {
+      known = { hex: hexOf(bytes, h.vifStart, h.vifEnd), meaning: describeVib(bytes, h.vifStart, h.vifEnd, null) };
+      if (shortVibs.size >= CACHE_LIMIT) shortVibs.clear();
+      shortVibs.set(key, known);
+    }
+    return known;
+  }
+  const hex = hexOf(bytes, h.vifStart, h.vifEnd);
+  const text = h.textStart >= 0 ? readReversedText(bytes, h.textStart, h.textLength) : null;
+  const key = text === null ? hex : `${hex}:${text}`;
+  let known = longVibs.get(key);
+  if (known === undefined) {
+    known = { hex, meaning: describeVib(bytes, h.vifStart, h.vifEnd, text) };
+    if (longVibs.size >= CACHE_LIMIT) longVibs.clear();
+    longVibs.set(key, known);
+  }
+  return known;
 }
 
 const scratch = newRecordHeader();
@@ -295,9 +337,10 @@ export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: 
       break;
     }
     const dataStart = h.headerEnd;
-    const difHex = hexOf(payload, start, h.vifStart);
-    const vifHex = hexOf(payload, h.vifStart, h.vifEnd);
-    const m = meaningOf(payload, h, vifHex);
+    const difHex = dibHexOf(payload, start, h.vifStart);
+    const vib = vibOf(payload, h);
+    const vifHex = vib.hex;
+    const m = vib.meaning;
 
     let unit = m.unit;
     let value: number | string | null;
