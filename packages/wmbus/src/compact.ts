@@ -93,6 +93,9 @@ const BUILT_IN: ReadonlyMap<number, Uint8Array> = new Map(
   }),
 );
 
+/** Longest format learned: far more than a telegram's records, bounds the store's memory (× capacity). */
+export const MAX_FORMAT_BYTES = 2048;
+
 /**
  * Record formats by signature: learned ones (least recently used dropped beyond `capacity`)
  * before the built-in table. Keyed by signature alone, like the meters themselves: the signature
@@ -113,7 +116,8 @@ export class FormatStore {
   /** Remembers a format (from a full frame's `RecordsResult.format`); returns its signature. */
   learn(format: Uint8Array): number {
     const signature = formatSignature(format);
-    if (format.length === 0) return signature; // nothing a compact frame could refer to
+    // nothing a compact frame could refer to, or more than memory should hold per meter
+    if (format.length === 0 || format.length > MAX_FORMAT_BYTES) return signature;
     const known = this.#learned.get(signature);
     if (known !== undefined && bytesEqual(known, format)) {
       if (signature !== this.#last) {

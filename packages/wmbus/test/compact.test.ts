@@ -9,6 +9,7 @@ import {
   expandCompactData,
   FormatStore,
   formatSignature,
+  MAX_FORMAT_BYTES,
 } from '../src/compact.js';
 import { WmbusError } from '../src/errors.js';
 import type { Explain } from '../src/explain.js';
@@ -61,9 +62,10 @@ describe('FormatStore', () => {
     format[0] = 0;
     assert.equal(toHex(store.get(sig) as Uint8Array), '0C14');
   });
-  it('does not learn the empty format', () => {
+  it('does not learn the empty format, nor one longer than MAX_FORMAT_BYTES', () => {
     const store = new FormatStore();
     store.learn(new Uint8Array(0));
+    store.learn(new Uint8Array(MAX_FORMAT_BYTES + 1).fill(0x00));
     assert.equal(store.size, 0);
   });
   it('is bounded: the least recently learned format goes first', () => {
