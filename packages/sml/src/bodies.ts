@@ -163,7 +163,10 @@ type BodyOf<K extends KnownKind> = Omit<Extract<SmlMessageBody, { kind: K }>, 'k
 /** Drops the undefined members, so optional fields are absent rather than `undefined`. */
 function compact<T>(o: { [K in keyof T]-?: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  for (const k in o) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out as T;
 }
 

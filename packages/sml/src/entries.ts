@@ -30,23 +30,23 @@ export interface SmlListEntry {
 
 export function readListEntry(r: TlvReader): SmlListEntry {
   r.list('SML_ListEntry', 7);
-  const objName = r.octets('SML_ListEntry.objName');
-  const status = r.skipped() ? undefined : readStatus(r, 'SML_ListEntry.status');
+  // Built field by field (no object spreads): this is the hot path of every GetList answer.
+  const e: Mutable<SmlListEntry> = { objName: r.octets('SML_ListEntry.objName'), value: NO_VALUE };
+  if (!r.skipped()) e.status = readStatus(r, 'SML_ListEntry.status');
   const valTime = readOptTime(r, 'SML_ListEntry.valTime');
+  if (valTime !== undefined) e.valTime = valTime;
   const unit = r.optUint(1, 'SML_ListEntry.unit');
+  if (unit !== undefined) e.unit = unit;
   const scaler = r.optInt(1, 'SML_ListEntry.scaler');
-  const value = readValue(r, 'SML_ListEntry.value');
+  if (scaler !== undefined) e.scaler = scaler;
+  e.value = readValue(r, 'SML_ListEntry.value');
   const valueSignature = r.optOctets('SML_ListEntry.valueSignature');
-  return {
-    objName,
-    ...(status !== undefined && { status }),
-    ...(valTime !== undefined && { valTime }),
-    ...(unit !== undefined && { unit }),
-    ...(scaler !== undefined && { scaler }),
-    value,
-    ...(valueSignature !== undefined && { valueSignature }),
-  };
+  if (valueSignature !== undefined) e.valueSignature = valueSignature;
+  return e;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const NO_VALUE: SmlValue = { type: 'boolean', value: false };
 
 export function writeListEntry(w: TlvWriter, e: SmlListEntry): void {
   w.list(7).octets(e.objName);

@@ -84,3 +84,36 @@ export function obisName(code: Uint8Array | string): string | undefined {
   const star = text.indexOf('*');
   return star < 0 ? undefined : OBIS_NAMES[text.slice(0, star)];
 }
+
+export interface ObisInfo {
+  readonly text: string;
+  readonly name: string | undefined;
+}
+
+/** Meters repeat the same few codes in every frame: remember them (bounded, hostile input can
+ *  send any number of distinct codes). */
+const INFO_CACHE = new Map<number, ObisInfo>();
+const INFO_CACHE_MAX = 4096;
+
+/** The text form and name of a code, cached for 6-byte codes. */
+export function obisInfo(code: Uint8Array): ObisInfo {
+  if (code.length !== 6) {
+    const text = formatObis(code);
+    return { text, name: undefined };
+  }
+  const key =
+    (code[0] as number) * 2 ** 40 +
+    (code[1] as number) * 2 ** 32 +
+    (code[2] as number) * 2 ** 24 +
+    (code[3] as number) * 2 ** 16 +
+    (code[4] as number) * 2 ** 8 +
+    (code[5] as number);
+  let info = INFO_CACHE.get(key);
+  if (info === undefined) {
+    const text = formatObis(code);
+    info = { text, name: obisName(text) };
+    if (INFO_CACHE.size >= INFO_CACHE_MAX) INFO_CACHE.clear();
+    INFO_CACHE.set(key, info);
+  }
+  return info;
+}

@@ -17,7 +17,7 @@ import { toHex, toSmgwError } from '@opensmgw/core';
 import type { SmlMessageBody } from './bodies.js';
 import type { SmlListEntry, SmlPeriodEntry, SmlTree } from './entries.js';
 import { decodeSmlFile } from './messages.js';
-import { formatObis, obisName } from './obis.js';
+import { obisInfo } from './obis.js';
 import { applyListQuirks } from './quirks.js';
 import { SmlTransportSplitter, type SplitterOptions, type TransportEvent } from './transport.js';
 import { dlmsUnitSymbol } from './units.js';
@@ -44,7 +44,7 @@ export interface SmlFrameReport {
   /** Stream offset of the frame's start sequence, and its length on the wire. */
   readonly offset: number;
   readonly length: number;
-  /** Message body kinds, in order (for damaged frames: those decoded before the damage). */
+  /** Message body kinds, in order (empty when the transport frame is damaged). */
   readonly messages: readonly string[];
   /** The server ID of the first answer that names one, as hex. */
   readonly serverId?: string;
@@ -115,14 +115,13 @@ export function frameReport(ev: TransportEvent, index: number, quirks = true): S
   const where = { offset: ev.offset, length: ev.length };
   try {
     if (ev.kind === 'fault') {
-      const partial = decodeSmlFile(ev.data);
       return {
         ok: false,
         index,
         error: { code: ev.error.code, message: ev.error.message },
         values: [],
         ...where,
-        messages: partial.messages.map((m) => m.body.kind),
+        messages: [],
       };
     }
     const decoded = decodeSmlFile(ev.file);
@@ -195,37 +194,38 @@ function valueReport(
   scaler: number | undefined,
   quirks: readonly string[],
 ): SmlValueReport {
-  const obis = formatObis(objName);
-  const name = obisName(obis);
-  const common = {
-    obis,
-    ...(name !== undefined && { name }),
-    ...(quirks.length > 0 && { quirks }),
-  };
+  const { text: obis, name } = obisInfo(objName);
+  // Assigned field by field in print order (no spreads): this runs for every value of every frame.
+  const r: Mutable<SmlValueReport> =
+    name === undefined ? { obis, value: null, unit: null } : { obis, name, value: null, unit: null };
   switch (v.type) {
     case 'int':
     case 'uint': {
       const raw = Number(v.value);
-      return {
-        ...common,
-        value: scale(raw, scaler ?? 0),
-        unit: dlmsUnitSymbol(unitCode),
-        raw: Number.isSafeInteger(raw) ? raw : v.value.toString(),
-        ...(scaler !== undefined && { scaler }),
-      };
+      r.value = scale(raw, scaler ?? 0);
+      r.unit = dlmsUnitSymbol(unitCode);
+      r.raw = Number.isSafeInteger(raw) ? raw : v.value.toString();
+      if (scaler !== undefined) r.scaler = scaler;
+      break;
     }
     case 'octets':
-      return { ...common, value: octetsText(v.value), unit: null };
+      r.value = octetsText(v.value);
+      break;
     case 'boolean':
-      return { ...common, value: v.value, unit: null };
-    case 'time': {
-      const t = v.value;
-      return { ...common, value: t.type === 'secIndex' ? t.secIndex : t.timestamp, unit: 's' };
-    }
+      r.value = v.value;
+      break;
+    case 'time':
+      r.value = v.value.type === 'secIndex' ? v.value.secIndex : v.value.timestamp;
+      r.unit = 's';
+      break;
     default:
-      return { ...common, value: null, unit: null };
+      break;
   }
+  if (quirks.length > 0) r.quirks = quirks;
+  return r;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** raw × 10^scaler, dividing for negative scalers so 6079447 × 10^-1 prints as 607944.7. */
 export function scale(raw: number, scaler: number): number {

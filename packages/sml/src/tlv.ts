@@ -108,6 +108,9 @@ export type SmlScalar =
 export type SmlNode = SmlScalar | { readonly type: 'list'; readonly items: readonly SmlNode[] };
 
 const TWO_32 = 0x1_0000_0000;
+/** Exclusive upper bounds of Unsigned8/16/32 and Integer8/16/32, by byte count. */
+const UINT_LIMIT: readonly number[] = [0, 2 ** 8, 2 ** 16, 0, 2 ** 32];
+const INT_LIMIT: readonly number[] = [0, 2 ** 7, 2 ** 15, 0, 2 ** 31];
 
 /**
  * A bounds-checked cursor over TLV-encoded bytes. Every method either returns a well-typed value
@@ -176,6 +179,16 @@ export class TlvReader {
   }
 
   octets(what = 'octet string'): Uint8Array {
+    // Fast path: a one-byte TL (the common case); everything else takes the checked path.
+    const p = this.#pos;
+    const first = this.bytes[p] as number;
+    if (p < this.end && first > 0 && first < 0x10) {
+      const n = first - 1;
+      if (p + 1 + n <= this.end) {
+        this.#pos = p + 1 + n;
+        return this.bytes.subarray(p + 1, p + 1 + n);
+      }
+    }
     const tl = this.#expect('octets', what);
     const v = this.bytes.subarray(this.#pos, this.#pos + tl.length);
     this.#pos += tl.length;
@@ -199,6 +212,8 @@ export class TlvReader {
 
   /** An Unsigned8/16/32 field as a number; `bytes` is the declared size. */
   uint(bytes: 1 | 2 | 4, what = 'unsigned'): number {
+    const fast = this.#smallFast(0x60, UINT_LIMIT[bytes] as number, 0);
+    if (fast !== undefined) return fast;
     const tl = this.#expect('uint', what);
     const v = this.#integerNumber('uint', tl.length, what);
     if (v >= 2 ** (8 * bytes)) {
@@ -213,6 +228,9 @@ export class TlvReader {
 
   /** An Integer8/16/32 field as a number. */
   int(bytes: 1 | 2 | 4, what = 'integer'): number {
+    const limit0 = INT_LIMIT[bytes] as number;
+    const fast = this.#smallFast(0x50, limit0, -limit0);
+    if (fast !== undefined) return fast;
     const tl = this.#expect('int', what);
     const v = this.#integerNumber('int', tl.length, what);
     const limit = 2 ** (8 * bytes - 1);
@@ -255,6 +273,27 @@ export class TlvReader {
   #integer(type: 'int' | 'uint', what: string): { size: number; value: bigint } {
     const tl = this.#expect(type, what);
     return { size: tl.length, value: this.#integerData(type, tl.length, what) };
+  }
+
+  /**
+   * Fast path for small integer fields: a one-byte TL of the expected type with 1..4 data bytes,
+   * all present, value within [min, limit). Returns undefined (and consumes nothing) otherwise, so
+   * the checked path produces the precise error.
+   */
+  #smallFast(typeBits: number, limit: number, min: number): number | undefined {
+    const b = this.bytes;
+    const p = this.#pos;
+    if (p >= this.end) return undefined;
+    const first = b[p] as number;
+    if ((first & 0xf0) !== typeBits) return undefined;
+    const n = (first & 0x0f) - 1;
+    if (n < 1 || n > 4 || p + 1 + n > this.end) return undefined;
+    let v = 0;
+    for (let i = 1; i <= n; i++) v = v * 256 + (b[p + i] as number);
+    if (typeBits === 0x50 && (b[p + 1] as number) & 0x80) v -= 2 ** (8 * n);
+    if (v >= limit || v < min) return undefined;
+    this.#pos = p + 1 + n;
+    return v;
   }
 
   /** Integer data as a number: exact up to 6 bytes, magnitude-correct beyond (for range checks). */

@@ -20,7 +20,7 @@
  */
 import { concatBytes } from '@opensmgw/core';
 import { type CrcVariant, crc16, crcFromWire, crcToWire, matchCrc } from './crc.js';
-import { encodeError, malformed, SmlError, truncated } from './errors.js';
+import { encodeError, malformed, SmlError } from './errors.js';
 
 const ESC = 0x1b;
 export const START_SEQUENCE: Uint8Array = Uint8Array.of(ESC, ESC, ESC, ESC, 1, 1, 1, 1);
@@ -110,14 +110,7 @@ export class SmlTransportSplitter {
     const events: TransportEvent[] = [];
     this.#process(events);
     if (this.#inFrame) {
-      const need = 8; // at least an end sequence was missing
-      events.push(
-        this.#fault(
-          this.#len,
-          truncated('transport frame', need, this.#base + this.#len, 0),
-          'stream ended inside a frame',
-        ),
-      );
+      events.push(this.#truncatedFault(this.#len, 'stream ended inside a frame'));
       this.#inFrame = false;
     } else {
       this.#garbage += this.#len - this.#scan;
@@ -159,7 +152,7 @@ export class SmlTransportSplitter {
 
   /** Looks for a start sequence from `#scan`. Returns true when a frame was entered. */
   #hunt(): boolean {
-    const b = this.#buf;
+    const b = this.#buf.subarray(0, this.#len); // indexOf must not search stale bytes
     let i = this.#scan;
     while (i < this.#len) {
       i = b.indexOf(ESC, i);
@@ -200,7 +193,7 @@ export class SmlTransportSplitter {
 
   /** Scans the open frame for the next escape sequence. Returns false when more bytes are needed. */
   #step(events: TransportEvent[]): boolean {
-    const b = this.#buf;
+    const b = this.#buf.subarray(0, this.#len); // indexOf must not search stale bytes
     const fs = this.#frameStart;
     // Escape sequences (8 bytes) must start at or before `lastEsc` for the frame to stay within
     // the size bound. Deciding by position (not by what has arrived so far) keeps the result the
@@ -218,7 +211,6 @@ export class SmlTransportSplitter {
             new SmlError('SMGW_SML_LIMIT', `transport frame longer than ${this.#maxFrame} bytes`, {
               detail: { offset: this.#base + fs, limit: this.#maxFrame },
             }),
-            '',
           ),
         );
         this.#inFrame = false;
@@ -245,13 +237,7 @@ export class SmlTransportSplitter {
       const n0 = b[i + 4] as number;
       if (n0 === 1 && b[i + 5] === 1 && b[i + 6] === 1 && b[i + 7] === 1) {
         // A new start inside the frame: the sender restarted, or bytes (an end sequence) were lost.
-        events.push(
-          this.#fault(
-            i,
-            truncated('transport frame', 8, this.#base + i, 0),
-            'a new start sequence arrived before the end sequence',
-          ),
-        );
+        events.push(this.#truncatedFault(i, 'a new start sequence arrived before the end sequence'));
         this.#enterFrame(i);
         return true;
       }
@@ -283,7 +269,7 @@ export class SmlTransportSplitter {
                 offset: this.#base + i,
                 escape: n0,
               });
-        events.push(this.#fault(i, error, ''));
+        events.push(this.#fault(i, error));
         this.#inFrame = false;
         this.#scan = i + 1;
         return true;
@@ -364,14 +350,18 @@ export class SmlTransportSplitter {
   }
 
   /** A fault for the open frame, ending at buffer index `end`. */
-  #fault(end: number, error: SmlError, why: string): TransportFault {
+  #fault(end: number, error: SmlError): TransportFault {
     const fs = this.#frameStart;
-    const offset = this.#base + fs;
-    const err =
-      why === ''
-        ? error
-        : new SmlError(error.code, `${why} (frame at offset ${offset})`, { detail: { ...error.detail, offset } });
-    return { kind: 'fault', offset, length: end - fs, error: err, data: this.#data(end) };
+    return { kind: 'fault', offset: this.#base + fs, length: end - fs, error, data: this.#data(end) };
+  }
+
+  /** The open frame ends at buffer index `end` without its end sequence. */
+  #truncatedFault(end: number, why: string): TransportFault {
+    const offset = this.#base + this.#frameStart;
+    const error = new SmlError('SMGW_SML_TRUNCATED', `${why} (frame at offset ${offset})`, {
+      detail: { offset, length: end - this.#frameStart },
+    });
+    return this.#fault(end, error);
   }
 }
 
