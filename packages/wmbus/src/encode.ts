@@ -335,6 +335,8 @@ function linkFrame(
     const a = byte(input.primaryAddress, 'primary address', 0xfd);
     const l = 2 + payload.length;
     if (l > 255) fail(`wired frame too long (L = ${l})`);
+    // EN 13757-2 §5.4: L = 3 (C, A, CI only) is a control frame, which carries no user data.
+    if (l <= 3) fail('a wired long frame needs user data after the CI field (L = 3 is a control frame)');
     const out = new Uint8Array(l + 6);
     out.set([0x68, l, l, 0x68, c, a]);
     out.set(payload, 6);

@@ -63,10 +63,11 @@ export {
   aesCbcEncrypt,
   aesCmac,
   aesCtr,
+  CachedKey,
   CmacKey,
-  CmacKeyCache,
   deriveMode7Keys,
   ellIv,
+  KeyCache,
   kdfInput,
   mode5Iv,
 } from './security.js';

@@ -148,10 +148,14 @@ export function manufacturerCode(flag: string): number {
 }
 
 /** The identification number as printed: bytes reversed, hex (BCD digits for a conforming meter). */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).toUpperCase().padStart(2, '0'),
+);
+
 export function idToString(id: Uint8Array): string {
   let s = '';
-  for (let i = id.length - 1; i >= 0; i--) s += ((id[i] as number) < 16 ? '0' : '') + (id[i] as number).toString(16);
-  return s.toUpperCase();
+  for (let i = id.length - 1; i >= 0; i--) s += HEX_BYTE[id[i] as number];
+  return s;
 }
 
 /** Inverse of `idToString`: "12345678" → 78 56 34 12. */
@@ -176,7 +180,15 @@ function readCrc(frame: Uint8Array, at: number): number {
   return ((frame[at] as number) << 8) | (frame[at + 1] as number);
 }
 
-function crcError(format: string, block: number, stored: number, computed: number): WmbusError {
+/** A CRC that did not match; an Error is only built when it is thrown (stack capture is costly). */
+interface CrcMismatch {
+  readonly format: 'A' | 'B';
+  readonly block: number;
+  readonly stored: number;
+  readonly computed: number;
+}
+
+function crcError({ format, block, stored, computed }: CrcMismatch): WmbusError {
   const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
   return new WmbusError(
     'SMGW_WMBUS_CRC',
@@ -187,7 +199,7 @@ function crcError(format: string, block: number, stored: number, computed: numbe
 }
 
 /** Checks the CRCs of a format-A frame of exactly `formatALength(L)` bytes; returns the CRC-free frame or the error. */
-function stripFormatA(frame: Uint8Array, end: number, explain?: Explain): Uint8Array | WmbusError {
+function stripFormatA(frame: Uint8Array, end: number, explain?: Explain): Uint8Array | CrcMismatch {
   const l = frame[0] as number;
   const out = new Uint8Array(l + 1);
   let o = 0;
@@ -198,7 +210,7 @@ function stripFormatA(frame: Uint8Array, end: number, explain?: Explain): Uint8A
     const n = Math.min(blockLen, end - i - 2);
     const stored = readCrc(frame, i + n);
     const computed = crc16En13757(frame, i, i + n);
-    if (stored !== computed) return crcError('A', block, stored, computed);
+    if (stored !== computed) return { format: 'A', block, stored, computed };
     out.set(frame.subarray(i, i + n), o);
     explain?.push({
       layer: 'dll',
@@ -215,7 +227,7 @@ function stripFormatA(frame: Uint8Array, end: number, explain?: Explain): Uint8A
 }
 
 /** Checks the CRCs of a format-B frame of `end` (= L + 1) bytes; returns the CRC-free frame or the error. */
-function stripFormatB(frame: Uint8Array, end: number, explain?: Explain): Uint8Array | WmbusError {
+function stripFormatB(frame: Uint8Array, end: number, explain?: Explain): Uint8Array | CrcMismatch | WmbusError {
   const blocks: Array<[number, number]> =
     end <= FORMAT_B_BLOCK2_END + 2
       ? [[0, end - 2]]
@@ -231,7 +243,7 @@ function stripFormatB(frame: Uint8Array, end: number, explain?: Explain): Uint8A
     if (e < s) return new WmbusError('SMGW_WMBUS_MALFORMED', 'link layer (format B): L field too small for its CRCs');
     const stored = readCrc(frame, e);
     const computed = crc16En13757(frame, s, e);
-    if (stored !== computed) return crcError('B', b + 2, stored, computed);
+    if (stored !== computed) return { format: 'B', block: b + 2, stored, computed };
     out.set(frame.subarray(s, e), o);
     o += e - s;
   }
@@ -325,7 +337,8 @@ function wirelessHeader(
   const m = (frame[2] as number) | ((frame[3] as number) << 8);
   const mBytes = frame.slice(2, 4);
   const aBytes = frame.slice(4, 10);
-  const layout = addressLayout(c, manufacturerFlag(m), frame[10] as number, (frame[14] ?? 0) as number);
+  const manufacturer = manufacturerFlag(m);
+  const layout = addressLayout(c, manufacturer, frame[10] as number, (frame[14] ?? 0) as number);
   if (layout === 'diehl-swapped') {
     // Quirk: A field sent as version, type, ID (4); put it in standard order.
     aBytes.set(frame.subarray(6, 10), 0);
@@ -339,7 +352,6 @@ function wirelessHeader(
   const id = idToString(aBytes.subarray(0, 4));
   const version = aBytes[4] as number;
   const deviceType = aBytes[5] as number;
-  const manufacturer = manufacturerFlag(m);
   const medium = mediumName(deviceType);
   explain?.push(
     { layer: 'dll', offset: 0, hex: toHex(frame.subarray(0, 1)), text: `L field ${lField} (frame format ${format})` },
@@ -420,7 +432,7 @@ export function decodeLinkLayer(
     stripped = asA;
     format = 'A';
   } else if (asA !== null && len === aLen) {
-    throw asA;
+    throw crcError(asA);
   } else if (len >= l + 1) {
     const asB = stripFormatB(frame, l + 1, crcEntries);
     if (asB instanceof Uint8Array) {
@@ -485,12 +497,13 @@ function decodeExpected(frame: Uint8Array, expect: FrameFormat, explain?: Explai
     const need = formatALength(l);
     if (len < need) throw truncated('link layer (format A)', need, 0, len);
     const r = stripFormatA(frame, need, crcEntries);
-    if (r instanceof WmbusError) throw r;
+    if (!(r instanceof Uint8Array)) throw crcError(r);
     stripped = r;
   } else if (expect === 'B') {
     if (len < l + 1) throw truncated('link layer (format B)', l + 1, 0, len);
     const r = stripFormatB(frame, l + 1, crcEntries);
     if (r instanceof WmbusError) throw r;
+    if (!(r instanceof Uint8Array)) throw crcError(r);
     stripped = r;
   } else {
     if (len < l + 1) throw truncated('link layer', l + 1, 0, len);

@@ -9,9 +9,9 @@
  *
  * Everything runs on node:crypto (OpenSSL 3). Creating a cipher object costs a few microseconds, so
  * CMAC runs on one ECB object per key (RFC 4493's chain computed block by block on it) instead of
- * one object per block, and the master-key subkeys can be cached by the caller (`CmacKeyCache`).
+ * one object per block, and long-lived keys keep their cipher objects in the caller's `KeyCache`.
  */
-import { type Cipher, createCipheriv, createDecipheriv } from 'node:crypto';
+import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from 'node:crypto';
 import { WmbusError } from './errors.js';
 
 const ZERO_IV = new Uint8Array(16);
@@ -161,23 +161,58 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
 }
 
 /**
- * A small bounded cache of `CmacKey`s for long-lived master keys, so the mode-7 KDF does not redo
- * the subkey computation for every telegram of a meter. Holds key material: it lives in the
+ * A long-lived key (a meter's master key or static mode-5 key) with its node:crypto objects made
+ * once: the CMAC subkeys for the KDF, and an AES-ECB decipher on which CBC decryption runs block
+ * by block (CBC: P_i = D(C_i) XOR C_(i-1)), so a telegram costs no cipher-object creation.
+ */
+export class CachedKey {
+  readonly #key: Uint8Array;
+  #cmac: CmacKey | null = null;
+  #ecb: Decipher | null = null;
+
+  constructor(key: Uint8Array) {
+    requireAesKey(key, 'AES-128');
+    this.#key = key.slice();
+  }
+
+  get cmac(): CmacKey {
+    this.#cmac ??= new CmacKey(this.#key);
+    return this.#cmac;
+  }
+
+  /** AES-128-CBC decryption without padding, equal to `aesCbcDecrypt(key, iv, data)`. */
+  cbcDecrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
+    requireBlocks(data, 'AES-CBC');
+    if (data.length === 0) return new Uint8Array(0);
+    if (this.#ecb === null) {
+      this.#ecb = createDecipheriv('aes-128-ecb', this.#key, null);
+      this.#ecb.setAutoPadding(false);
+    }
+    const out = view(this.#ecb.update(data));
+    for (let i = 0; i < BLOCK; i++) out[i] = (out[i] as number) ^ (iv[i] as number);
+    for (let i = BLOCK; i < out.length; i++) out[i] = (out[i] as number) ^ (data[i - BLOCK] as number);
+    return out;
+  }
+}
+
+/**
+ * A small bounded cache of `CachedKey`s, so the mode-7 KDF and mode-5 decryption do not rebuild
+ * their cipher objects for every telegram of a meter. Holds key material: it lives in the
  * caller's `DecoderState`, never in module scope.
  */
-export class CmacKeyCache {
+export class KeyCache {
   readonly #max: number;
-  readonly #map = new Map<string, CmacKey>();
+  readonly #map = new Map<string, CachedKey>();
 
   constructor(max = 64) {
     this.#max = max;
   }
 
-  get(key: Uint8Array): CmacKey {
-    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
+  get(key: Uint8Array): CachedKey {
+    const id = String.fromCharCode(...key);
     let k = this.#map.get(id);
     if (k === undefined) {
-      k = new CmacKey(key);
+      k = new CachedKey(key);
       if (this.#map.size >= this.#max) {
         const oldest = this.#map.keys().next().value;
         if (oldest !== undefined) this.#map.delete(oldest);

@@ -25,7 +25,7 @@ import {
   mediumName,
 } from './link-layer.js';
 import { type DataRecord, decodeRecords, type RecordsResult } from './records.js';
-import { CmacKeyCache, manufacturerDefaultKey } from './security.js';
+import { KeyCache, manufacturerDefaultKey } from './security.js';
 import {
   decodeTransportHeader,
   decryptTransport,
@@ -40,7 +40,7 @@ const NWL_CI = 0x81;
 export interface DecoderStateOptions {
   /** Meters with an AFL-fragmented message in progress (oldest dropped first). Default 64. */
   readonly maxFragmentBuffers?: number;
-  /** Master keys whose CMAC subkeys are kept. Default 64. */
+  /** Keys whose cipher objects are kept. Default 64. */
   readonly maxCachedKeys?: number;
 }
 
@@ -51,14 +51,14 @@ export interface DecoderStateOptions {
 export class DecoderState {
   /** Compact-frame formats learned from full frames (EN 13757-3 Annex G). */
   readonly formats: FormatStore;
-  /** CMAC subkeys of master keys (the mode-7 KDF runs once per telegram). */
-  readonly cmacKeys: CmacKeyCache;
+  /** Cipher objects of master keys and static keys (KDF subkeys, mode-5 AES). */
+  readonly keys: KeyCache;
   readonly #fragments = new Map<string, FragmentBuffer>();
   readonly #maxFragmentBuffers: number;
 
   constructor(options: DecoderStateOptions = {}) {
     this.formats = new FormatStore();
-    this.cmacKeys = new CmacKeyCache(options.maxCachedKeys ?? 64);
+    this.keys = new KeyCache(options.maxCachedKeys ?? 64);
     this.#maxFragmentBuffers = options.maxFragmentBuffers ?? 64;
   }
 
@@ -389,7 +389,7 @@ export function decodeInto(frame: Uint8Array, options: DecodeOptions, p: Telegra
     aBytes: idSource?.aBytes ?? null,
     afl,
     tpdu,
-    ...(state ? { cmacCache: state.cmacKeys } : {}),
+    ...(state ? { keyCache: state.keys } : {}),
     bodyOffset: offset + tpl.length,
   });
   const defaultKey =

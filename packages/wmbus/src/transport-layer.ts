@@ -24,15 +24,7 @@ import { type AflFields, verifyAflMac } from './afl.js';
 import { truncated, WmbusError } from './errors.js';
 import type { Explain } from './explain.js';
 import { idToString, manufacturerFlag, mediumName } from './link-layer.js';
-import {
-  aesCbcDecrypt,
-  CmacKey,
-  type CmacKeyCache,
-  deriveMode7Keys,
-  desCbcDecrypt,
-  mode5Iv,
-  zeroIv,
-} from './security.js';
+import { aesCbcDecrypt, CmacKey, deriveMode7Keys, desCbcDecrypt, type KeyCache, mode5Iv, zeroIv } from './security.js';
 
 export type TplHeaderKind = 'none' | 'short' | 'long';
 
@@ -348,8 +340,8 @@ export interface SecurityContext {
   readonly afl: AflFields | null;
   /** The TPDU as received: TPL CI field to the last byte (the MAC covers it). */
   readonly tpdu: Uint8Array;
-  /** Cache for the master key's CMAC subkeys (kept by `DecoderState`). */
-  readonly cmacCache?: CmacKeyCache;
+  /** Cipher objects of long-lived keys (kept by `DecoderState`). */
+  readonly keyCache?: KeyCache;
   /** Where the body starts in the explain offsets. */
   readonly bodyOffset?: number;
 }
@@ -429,13 +421,18 @@ function decryptMode5(header: TransportHeader, body: Uint8Array, ctx: SecurityCo
   const n = encryptedLength(body, header.encryptedCount, 16);
   if (n === 0) throw truncated('TPL mode 5', 16, ctx.bodyOffset ?? 0, body.length);
   const iv = mode5Iv(ctx.mBytes, ctx.aBytes, header.accessNumber ?? 0);
-  const attempt = (k: Uint8Array): Uint8Array => {
+  const attempt = (k: Uint8Array, cache?: KeyCache): Uint8Array => {
+    const plain =
+      cache && k.length === 16
+        ? cache.get(k).cbcDecrypt(iv, body.subarray(0, n))
+        : aesCbcDecrypt(k, iv, body.subarray(0, n));
+    if (n === body.length) return plain;
     const out = new Uint8Array(body.length);
-    out.set(aesCbcDecrypt(k, iv, body.subarray(0, n)), 0);
+    out.set(plain, 0);
     out.set(body.subarray(n), n);
     return out;
   };
-  const apl = attempt(key);
+  const apl = attempt(key, ctx.keyCache);
   if (!startsWith2F2F(apl)) {
     const rev = key.length === 16 && startsWith2F2F(attempt(reversed(key)));
     throw wrongKey(5, 'decrypted data does not start with 2F2F', rev);
@@ -443,8 +440,8 @@ function decryptMode5(header: TransportHeader, body: Uint8Array, ctx: SecurityCo
   return apl;
 }
 
-function cmacKeyOf(key: Uint8Array, cache: CmacKeyCache | undefined): CmacKey {
-  return cache ? cache.get(key) : new CmacKey(key);
+function cmacKeyOf(key: Uint8Array, cache: KeyCache | undefined): CmacKey {
+  return cache ? cache.get(key).cmac : new CmacKey(key);
 }
 
 function decryptMode7(
@@ -458,7 +455,7 @@ function decryptMode7(
   const keysFor = (master: Uint8Array): { kEnc: Uint8Array; kMac: CmacKey } => {
     if (header.kdf === 0) {
       // KDF selection 0: a persistent key, no derivation (EN 13757-7 §9.6); used for both.
-      const mk = cmacKeyOf(master, ctx.cmacCache);
+      const mk = cmacKeyOf(master, ctx.keyCache);
       return { kEnc: master, kMac: mk };
     }
     if (afl === null || afl.counterBytes === null) {
@@ -473,7 +470,7 @@ function decryptMode7(
         'SMGW_WMBUS_MALFORMED',
         'security mode 7 needs the meter ID for its KDF, and this frame has none',
       );
-    const k = deriveMode7Keys(cmacKeyOf(master, ctx.cmacCache), afl.counterBytes, id);
+    const k = deriveMode7Keys(cmacKeyOf(master, ctx.keyCache), afl.counterBytes, id);
     return { kEnc: k.kEnc, kMac: new CmacKey(k.kMac) };
   };
   if (header.kdf !== 0 && header.kdf !== 1) {

@@ -6,12 +6,13 @@ import {
   aesCbcEncrypt,
   aesCmac,
   aesCtr,
+  CachedKey,
   CmacKey,
-  CmacKeyCache,
   deriveMode7Keys,
   desCbcDecrypt,
   desCbcEncrypt,
   ellIv,
+  KeyCache,
   kdfInput,
   mode5Iv,
 } from '../src/security.js';
@@ -46,9 +47,19 @@ describe('AES-CMAC (RFC 4493)', () => {
   });
 });
 
-describe('CmacKeyCache', () => {
+describe('KeyCache', () => {
+  it('CachedKey decrypts CBC like aesCbcDecrypt and reuses its objects', () => {
+    const key = fromHex('0102030405060708090A0B0C0D0E0F11');
+    const iv = fromHex('93157856341233032A2A2A2A2A2A2A2A');
+    const ct = fromHex('5923C95AAA26D1B2E7493B013EC4A6F6D3529B520EDFF0EA6DEFC99D6D69EBF3');
+    const k = new CachedKey(key);
+    for (let i = 0; i < 3; i++) assert.equal(toHex(k.cbcDecrypt(iv, ct)), toHex(aesCbcDecrypt(key, iv, ct)));
+    assert.equal(toHex(k.cbcDecrypt(iv, ct.subarray(0, 16))), toHex(aesCbcDecrypt(key, iv, ct.subarray(0, 16))));
+    assert.equal(k.cmac, k.cmac);
+    assert.equal(toHex(new CachedKey(RFC_KEY).cmac.mac(new Uint8Array(0))), 'BB1D6929E95937287FA37D129B756746');
+  });
   it('returns the same object for the same key and stays bounded', () => {
-    const cache = new CmacKeyCache(2);
+    const cache = new KeyCache(2);
     const a = cache.get(fromHex('000102030405060708090A0B0C0D0E0F'));
     assert.equal(cache.get(fromHex('000102030405060708090A0B0C0D0E0F')), a);
     cache.get(fromHex('00000000000000000000000000000001'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, reversed, toHex } from '@opensmgw/core';
 import { decodeAfl } from '../src/afl.js';
-import { CmacKeyCache } from '../src/security.js';
+import { KeyCache } from '../src/security.js';
 import {
   ciInfo,
   decodeTransportHeader,
@@ -130,17 +130,17 @@ describe('transport layer: security modes', () => {
   const AFL = '900F002C25B30A000021924D4F2FB66E01';
   const TPDU7 = '7A75002007109058475F4BC91DF878B80A1B0F98B629024AAC727942BFC549233C0140829B93';
   const MK = fromHex('000102030405060708090A0B0C0D0E0F');
-  function mode7(aflHex: string, key: Uint8Array | null, cache?: CmacKeyCache) {
+  function mode7(aflHex: string, key: Uint8Array | null, cache?: KeyCache) {
     const { afl, rest } = decodeAfl(fromHex(aflHex + TPDU7));
     const { header, body } = decodeTransportHeader(rest);
-    return decryptTransport(header, body, ctx(rest, key, { afl, ...(cache ? { cmacCache: cache } : {}) }));
+    return decryptTransport(header, body, ctx(rest, key, { afl, ...(cache ? { keyCache: cache } : {}) }));
   }
   it('mode 7 verifies the AFL MAC, then decrypts with K_Enc', () => {
     const r = mode7(AFL, MK);
     assert.equal(r.mac, 'verified');
     assert.equal(r.decrypted, true);
     assert.equal(toHex(r.apl), N21_PLAIN);
-    const cache = new CmacKeyCache();
+    const cache = new KeyCache();
     assert.equal(toHex(mode7(AFL, MK, cache).apl), N21_PLAIN);
     assert.equal(toHex(mode7(AFL, MK, cache).apl), N21_PLAIN);
     assert.equal(cache.size, 1);
