@@ -50,7 +50,7 @@ export {
   type SmlMessage,
   writeMessage,
 } from './messages.js';
-export { formatObis, OBIS_NAMES, obisName, parseObis } from './obis.js';
+export { formatObis, OBIS_NAMES, type ObisInfo, obisInfo, obisName, parseObis } from './obis.js';
 export {
   applyListQuirks,
   DZG_AFFECTED_SERIALS,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '@opensmgw/core';
 import { SmlError } from '../src/errors.js';
-import { formatObis, OBIS_NAMES, obisName, parseObis } from '../src/obis.js';
+import { formatObis, OBIS_NAMES, obisInfo, obisName, parseObis } from '../src/obis.js';
 
 describe('OBIS codes (IEC 62056-61)', () => {
   it('formats the 6 bytes as A-B:C.D.E*F', () => {
@@ -42,5 +42,14 @@ describe('OBIS codes (IEC 62056-61)', () => {
       assert.match(key, /^\d+-\d+:\d+\.\d+\.\d+(\*\d+)?$/);
       parseObis(key);
     }
+  });
+
+  it('caches text and name of 6-byte codes, and handles others', () => {
+    const a = obisInfo(fromHex('0100010800FF'));
+    assert.deepEqual(a, { text: '1-0:1.8.0*255', name: 'Active energy import (A+), total' });
+    assert.equal(obisInfo(fromHex('0100010800FF')), a);
+    assert.deepEqual(obisInfo(fromHex('0102')), { text: '0102', name: undefined });
+    for (let i = 0; i < 5000; i++) obisInfo(Uint8Array.of(1, 0, i >> 8, i & 0xff, 0, 255)); // stays bounded
+    assert.deepEqual(obisInfo(fromHex('0100100700FF')).text, '1-0:16.7.0*255');
   });
 });

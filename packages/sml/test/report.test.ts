@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { concatBytes, fromHex } from '@opensmgw/core';
-import { encodeMeterReading } from '../src/encode.js';
+import { encodeMeterReading, encodeSmlFrame } from '../src/encode.js';
 import { decodeSmlStream, octetsText, SmlStreamDecoder, scale } from '../src/report.js';
 import { encodeTransportFrame } from '../src/transport.js';
 import { EMH_FRAME } from './vectors.js';
@@ -109,6 +109,57 @@ describe('stream report (CLI contract)', () => {
     assert.deepEqual(
       decodeSmlStream(fromHex('1b1b1b1b01010101')).map((r) => r.error?.code),
       ['SMGW_SML_TRUNCATED'],
+    );
+  });
+
+  it('reports the values of profile and parameter answers too', () => {
+    const obis = fromHex('0100010800FF');
+    const time = { type: 'timestamp', timestamp: 1_700_000_000 } as const;
+    const frame = encodeSmlFrame([
+      {
+        transactionId: fromHex('01'),
+        groupNo: 0,
+        abortOnError: 0,
+        body: {
+          kind: 'GetProfileListResponse',
+          serverId: fromHex('0A01'),
+          actTime: time,
+          regPeriod: 900,
+          parameterTreePath: [],
+          valTime: time,
+          status: 0n,
+          periodList: [{ objName: obis, unit: 30, scaler: 0, value: { type: 'uint', size: 4, value: 42n } }],
+        },
+      },
+      {
+        transactionId: fromHex('02'),
+        groupNo: 0,
+        abortOnError: 0,
+        body: {
+          kind: 'GetProcParameterResponse',
+          serverId: fromHex('0A01'),
+          parameterTreePath: [fromHex('8181C78201FF')],
+          parameterTree: {
+            parameterName: fromHex('8181C78201FF'),
+            children: [
+              {
+                parameterName: fromHex('0100000009FF'),
+                parameterValue: { type: 'value', value: { type: 'octets', value: fromHex('0A01') } },
+              },
+              { parameterName: fromHex('0000600100FF'), parameterValue: { type: 'time', value: time } },
+            ],
+          },
+        },
+      },
+    ]);
+    const [r] = decodeSmlStream(frame);
+    assert.equal(r?.ok, true);
+    assert.deepEqual(
+      r?.values.map((v) => [v.obis, v.value, v.unit]),
+      [
+        ['1-0:1.8.0*255', 42, 'Wh'],
+        ['1-0:0.0.9*255', '0A01', null],
+      ],
     );
   });
 });
