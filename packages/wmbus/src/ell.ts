@@ -211,6 +211,14 @@ export function decodeEll(bytes: Uint8Array, ctx: EllContext, explain?: Explain,
     decrypted = true;
   }
   const crc = (plain[0] as number) | ((plain[1] as number) << 8);
+  if (decrypted) {
+    explain?.push({
+      layer: 'ell',
+      offset: crcOffset,
+      hex: toHex(rest),
+      text: `${rest.length} encrypted byte(s) (AES-CTR)`,
+    });
+  }
   explain?.push({
     layer: 'ell',
     offset: crcOffset,

@@ -395,14 +395,30 @@ function macWrong(reversedWorks: boolean): WmbusError {
   });
 }
 
+/** Accounts for the ciphertext, then for the plaintext it produced, then for a plain tail. */
 function explainPlain(
   explain: Explain | undefined,
   offset: number,
+  body: Uint8Array,
   apl: Uint8Array,
   decrypted: number,
   how: string,
 ): void {
   if (explain === undefined || decrypted === 0) return;
+  explain.push({
+    layer: 'tpl',
+    offset,
+    hex: toHex(body.subarray(0, decrypted)),
+    text: `${decrypted} encrypted byte(s)`,
+  });
+  if (decrypted < body.length) {
+    explain.push({
+      layer: 'tpl',
+      offset: offset + decrypted,
+      hex: toHex(body.subarray(decrypted)),
+      text: `${body.length - decrypted} byte(s) sent unencrypted after the encrypted blocks`,
+    });
+  }
   explain.push({
     layer: 'tpl',
     offset,
@@ -570,6 +586,7 @@ export function decryptTransport(
     explainPlain(
       explain,
       off,
+      body,
       apl,
       encryptedLength(body, header.encryptedCount, 16),
       'decrypted (AES-128-CBC, mode 5)',
@@ -581,6 +598,7 @@ export function decryptTransport(
     explainPlain(
       explain,
       off,
+      body,
       apl,
       encryptedLength(body, header.encryptedCount, 16),
       `decrypted (AES-128-CBC, mode 7${mac === 'verified' ? ', MAC verified first' : ''})`,
@@ -588,6 +606,6 @@ export function decryptTransport(
     return { mode, apl, decrypted: true, mac, manufacturerSpecific: false };
   }
   const apl = decryptMode2(header, body, ctx.key);
-  explainPlain(explain, off, apl, encryptedLength(body, header.encryptedCount, 8), 'decrypted (DES-CBC, mode 2)');
+  explainPlain(explain, off, body, apl, encryptedLength(body, header.encryptedCount, 8), 'decrypted (DES-CBC, mode 2)');
   return { mode, apl, decrypted: true, mac: 'absent', manufacturerSpecific: false };
 }
