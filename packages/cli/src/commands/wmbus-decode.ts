@@ -62,17 +62,22 @@ export function registerWmbusDecode(wmbus: Command): void {
     .summary('decode wireless/wired M-Bus telegrams (OMS security modes 5/7, ELL, AFL)')
     .description(
       [
-        'Decode one telegram given as hex, or with --jsonl a stream of requests on stdin.',
+        'Decode one telegram given as hex, or with --jsonl a stream of requests',
+        'on stdin. Prints one JSON object per telegram:',
         '',
-        'Prints one JSON object per telegram:',
-        '  {"ok", "error":{"code","message"}?, "manufacturer", "id", "version", "deviceType", "medium",',
-        '   "accessNumber", "security":{"mode","decrypted","mac"}, "records":[{"dif","vif","storage","tariff",',
-        '   "subunit","function","quantity","unit","value"}]}',
+        '  ok, error {code, message} (when not ok), manufacturer, id, version,',
+        '  deviceType, medium, accessNumber, security {mode, decrypted, mac},',
+        '  records [{dif, vif, storage, tariff, subunit, function, quantity,',
+        '            unit, value}]',
+        '',
         'Values are in base units with the VIF scale applied (Wh, m3, W, °C, ...).',
         '',
-        'JSONL requests: {"telegram":"HEX","key":"HEX"|null} or {"telegrams":["HEX",...],"key":...}',
-        '(decoded in order in one process that keeps per-meter state, answering for the last).',
-        'Hex may contain spaces, "_", "|" and "#". Exit code is 0 in --jsonl mode even when telegrams fail.',
+        'JSONL requests, one per line:',
+        '  {"telegram":"HEX","key":"HEX"|null}',
+        '  {"telegrams":["HEX",...],"key":...}  (decoded in order, answer for the last)',
+        'One process keeps per-meter state (compact-frame formats, fragments).',
+        'Hex may contain spaces, "_", "|" and "#". In --jsonl mode the exit code',
+        'is 0 even when telegrams fail.',
       ].join('\n'),
     )
     .argument('[hex]', 'the telegram (with or without link-layer CRCs)')
