@@ -10,20 +10,26 @@ export function registerSmlDecode(sml: Command): void {
     .summary('decode SML 1.04 transport frames from a capture file or stdin')
     .description(
       [
-        'Decode every SML transport frame in FILE (or stdin with "-"), re-synchronising after garbage.',
+        'Decode every SML transport frame in FILE (or stdin with "-"),',
+        're-synchronising after garbage. Prints one JSON object per frame, in order:',
         '',
-        'Prints one JSON object per frame found, in order:',
-        '  {"ok", "index", "error"?, "values":[{"obis":"1-0:1.8.0*255","value":<raw × 10^scaler>,"unit":"Wh"|null}]}',
-        'Octet-string values are printed as strings.',
+        '  ok, index, error {code, message} (when not ok),',
+        '  values [{obis: "1-0:1.8.0*255", value: raw × 10^scaler, unit: "Wh" | null}]',
+        '',
+        'Octet-string values are printed as strings. Extra fields (name, raw, scaler,',
+        'messages, serverId, offset, length) help reading; scripts should rely on the',
+        'ones above.',
       ].join('\n'),
     )
     .argument('<file>', 'capture file, or - for stdin')
-    .action((file: string, _flags: unknown, cmd: Command) => {
+    .action((file: string) => {
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(file === '-' ? 0 : file);
       } catch (e) {
-        cmd.error(`error: cannot read ${file}: ${(e as Error).message}`, { exitCode: EXIT.io });
+        process.stderr.write(`error: cannot read ${file}: ${(e as Error).message}\n`);
+        process.exitCode = EXIT.io;
+        return;
       }
       let out = '';
       for (const frame of decodeSmlStream(bytes)) out += `${JSON.stringify(frame)}\n`;
