@@ -12,9 +12,14 @@
 //   report      decodeSmlStream (+ OBIS names, units, scaling, DZG quirk) — the CLI's decoder
 //   report+json decodeSmlStream + JSON.stringify of every report (what `smgw sml decode` prints)
 //   stream/64B  SmlStreamDecoder fed in 64-byte chunks (a serial port's view)
+// and, where Debian's libsml-dev and a C compiler are installed, the reference:
+//   libsml (C)  bench/reference/libsml-throughput.c: sml_file_parse() of every frame, i.e. the
+//               "messages" stage in C (libsml checks no transport CRC there, and frames it
+//               cannot parse are counted as passed over)
 //
 // Prints a table and writes bench/results/sml-throughput.json. Run `npm run build` first.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +87,35 @@ function measure(fn) {
 
 const results = {};
 for (const [name, fn] of Object.entries(stages)) results[name] = measure(fn);
+
+// The C reference, measured in the same run on the same dumps (skipped when libsml is absent).
+function measureLibsml() {
+  if (!existsSync('/usr/include/sml/sml_file.h')) return null;
+  const exe = join(root, 'bench/results/libsml-throughput');
+  mkdirSync(dirname(exe), { recursive: true });
+  const cc = spawnSync('cc', ['-O2', '-o', exe, join(root, 'bench/reference/libsml-throughput.c'), '-lsml', '-luuid'], {
+    encoding: 'utf8',
+  });
+  if (cc.status !== 0) return null;
+  const files = readdirSync(fixtures)
+    .filter((f) => f.endsWith('.bin'))
+    .sort()
+    .map((f) => join(fixtures, f));
+  // libsml prints a warning per frame it cannot parse completely: discard its chatter.
+  const run = spawnSync(exe, [String(seconds), ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  const m = /^(\d+) (\d+) ([\d.]+) (\d+)$/.exec(last);
+  if (run.status !== 0 || m === null) return null;
+  const [frames, passes, secs] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return {
+    passes,
+    seconds: secs,
+    framesPerSecond: Math.round((passes * frames) / secs),
+    megabytesPerSecond: Number(((passes * corpusBytes) / 1e6 / secs).toFixed(2)),
+  };
+}
+const libsml = measureLibsml();
+if (libsml) results['libsml (C)'] = libsml;
 
 const rows = [['stage', 'frames/s', 'MB/s', 'passes', 'seconds']];
 for (const [name, r] of Object.entries(results)) {
