@@ -209,7 +209,28 @@ export class KeyCache {
   }
 
   get(key: Uint8Array): CachedKey {
-    const id = String.fromCharCode(...key);
+    // A 16-character map key (one char per byte); explicit indexes are much cheaper than a spread.
+    const id =
+      key.length === 16
+        ? String.fromCharCode(
+            key[0] as number,
+            key[1] as number,
+            key[2] as number,
+            key[3] as number,
+            key[4] as number,
+            key[5] as number,
+            key[6] as number,
+            key[7] as number,
+            key[8] as number,
+            key[9] as number,
+            key[10] as number,
+            key[11] as number,
+            key[12] as number,
+            key[13] as number,
+            key[14] as number,
+            key[15] as number,
+          )
+        : String.fromCharCode(...key);
     let k = this.#map.get(id);
     if (k === undefined) {
       k = new CachedKey(key);

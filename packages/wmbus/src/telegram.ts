@@ -389,7 +389,7 @@ export function decodeInto(frame: Uint8Array, options: DecodeOptions, p: Telegra
     aBytes: idSource?.aBytes ?? null,
     afl,
     tpdu,
-    ...(state ? { keyCache: state.keys } : {}),
+    keyCache: state?.keys,
     bodyOffset: offset + tpl.length,
   });
   const defaultKey =

@@ -341,7 +341,7 @@ export interface SecurityContext {
   /** The TPDU as received: TPL CI field to the last byte (the MAC covers it). */
   readonly tpdu: Uint8Array;
   /** Cipher objects of long-lived keys (kept by `DecoderState`). */
-  readonly keyCache?: KeyCache;
+  readonly keyCache?: KeyCache | undefined;
   /** Where the body starts in the explain offsets. */
   readonly bodyOffset?: number;
 }
