@@ -393,11 +393,21 @@ function wirelessHeader(
  * long frame. Throws `WmbusError`: TRUNCATED, CRC, MALFORMED, or UNSUPPORTED for frames that carry
  * no user data (E5 acknowledgement, short frames, control frames).
  */
+/** The longest frame there is: format A with L = 255 (wired long frames are at most 261 bytes). */
+export const MAX_FRAME_LENGTH = formatALength(255);
+
 export function decodeLinkLayer(
   frame: Uint8Array,
   explain?: Explain,
   expect: FrameFormat | 'auto' = 'auto',
 ): LinkFrame {
+  if (frame.length > MAX_FRAME_LENGTH) {
+    throw new WmbusError(
+      'SMGW_WMBUS_MALFORMED',
+      `link layer: ${frame.length} bytes is longer than any M-Bus frame (${MAX_FRAME_LENGTH})`,
+      { detail: { length: frame.length } },
+    );
+  }
   if (expect !== 'auto') return decodeExpected(frame, expect, explain);
   const len = frame.length;
   if (len === 0) throw truncated('link layer', 1, 0, 0);

@@ -9,6 +9,7 @@ import {
   formatALength,
   idFromString,
   idToString,
+  MAX_FRAME_LENGTH,
   manufacturerCode,
   manufacturerFlag,
   mediumName,
@@ -93,6 +94,13 @@ describe('link layer: wireless frames', () => {
   it('reports a frame shorter than its L field as SMGW_WMBUS_TRUNCATED', () => {
     assert.throws(() => decodeLinkLayer(fromHex(N21.slice(0, -4))), { code: 'SMGW_WMBUS_TRUNCATED' });
     assert.throws(() => decodeLinkLayer(new Uint8Array(0)), { code: 'SMGW_WMBUS_TRUNCATED' });
+  });
+
+  it('rejects input longer than any frame (no unbounded work on hostile input)', () => {
+    assert.equal(MAX_FRAME_LENGTH, 290);
+    const big = new Uint8Array(MAX_FRAME_LENGTH + 1);
+    big[0] = 0x2e;
+    assert.throws(() => decodeLinkLayer(big), { code: 'SMGW_WMBUS_MALFORMED', message: /longer than any/ });
   });
 
   it('rejects an L field too small for a header with SMGW_WMBUS_MALFORMED', () => {
