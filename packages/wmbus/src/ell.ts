@@ -65,6 +65,8 @@ export interface EllContext {
   readonly key: Uint8Array | null;
   /** Test-data convention (see `DecodeOptions.simulatedPlaintext`). */
   readonly simulatedPlaintext: boolean;
+  /** The length of `bytes` the link layer's L field implies, when the frame has bytes beyond it. */
+  readonly declaredLength?: number | undefined;
 }
 
 export interface EllResult {
@@ -95,6 +97,20 @@ function crcMatches(payload: Uint8Array): boolean {
   if (payload.length < 2) return false;
   const stored = (payload[0] as number) | ((payload[1] as number) << 8);
   return stored === crc16En13757(payload, 2);
+}
+
+/**
+ * The payload whose CRC matches: all of it, or (quirk: a receiver appended bytes to a stripped
+ * frame, as in jMBus' copy of the Kamstrup vector with a trailing 89) just the part the L field
+ * covers. Null when neither matches.
+ */
+function checkedPayload(payload: Uint8Array, declaredRest: number | undefined): Uint8Array | null {
+  if (crcMatches(payload)) return payload;
+  if (declaredRest !== undefined && declaredRest >= 2 && declaredRest < payload.length) {
+    const cut = payload.subarray(0, declaredRest);
+    if (crcMatches(cut)) return cut;
+  }
+  return null;
 }
 
 /**
@@ -175,40 +191,50 @@ export function decodeEll(bytes: Uint8Array, ctx: EllContext, explain?: Explain,
   const rest = bytes.subarray(p);
   const crcOffset = offset + p;
 
+  const declaredRest = ctx.declaredLength === undefined ? undefined : ctx.declaredLength - p;
   let plain: Uint8Array;
   let decrypted = false;
   if (encryption === 'reserved') {
     throw new WmbusError('SMGW_WMBUS_UNSUPPORTED', `ELL encryption ${encField} (reserved) is not supported`);
   }
   if (encryption === 'none') {
-    plain = rest;
-    if (!crcMatches(plain)) {
+    const checked = checkedPayload(rest, declaredRest);
+    if (checked === null)
       throw new WmbusError('SMGW_WMBUS_CRC', 'ELL payload CRC wrong: the frame was damaged in transit');
-    }
+    plain = checked;
   } else if (ctx.key === null) {
     // Test-data convention: an ELL that says "encrypted" but carries a plaintext payload whose CRC
     // matches is taken as plaintext. The gateway never sets simulatedPlaintext.
-    if (ctx.simulatedPlaintext && crcMatches(rest)) {
-      plain = rest;
-    } else {
+    const checked = ctx.simulatedPlaintext ? checkedPayload(rest, declaredRest) : null;
+    if (checked === null) {
       throw new WmbusError(
         'SMGW_WMBUS_NO_KEY',
         'the extended link layer is encrypted (AES-CTR) and no key is known for this meter',
       );
     }
+    plain = checked;
   } else {
     const iv = ellIv(ctx.mBytes, ctx.aBytes, cc, snBytes);
-    plain = aesCtr(ctx.key, iv, rest);
-    if (!crcMatches(plain)) {
+    const checked = checkedPayload(aesCtr(ctx.key, iv, rest), declaredRest);
+    if (checked === null) {
       let hint = '';
-      if (ctx.key.length === 16 && crcMatches(aesCtr(reversed(ctx.key), iv, rest))) {
+      if (ctx.key.length === 16 && checkedPayload(aesCtr(reversed(ctx.key), iv, rest), declaredRest) !== null) {
         hint = '; the byte-reversed key decrypts it: enter the key with its bytes in reverse order';
       }
       throw new WmbusError('SMGW_WMBUS_DECRYPT', `ELL payload CRC wrong after AES-CTR decryption: wrong key${hint}`, {
         detail: { layer: 'ell', reversedKeyWorks: hint !== '' },
       });
     }
+    plain = checked;
     decrypted = true;
+  }
+  if (plain.length < rest.length) {
+    explain?.push({
+      layer: 'ell',
+      offset: crcOffset + plain.length,
+      hex: toHex(rest.subarray(plain.length)),
+      text: `${rest.length - plain.length} byte(s) beyond the L field, outside the payload CRC: dropped`,
+    });
   }
   const crc = (plain[0] as number) | ((plain[1] as number) << 8);
   if (decrypted) {

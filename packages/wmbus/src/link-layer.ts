@@ -58,6 +58,12 @@ export interface LinkFrame {
    * 10 for wireless (L C M A), 6 for wired (68 L L 68 C A).
    */
   readonly payloadOffset: number;
+  /**
+   * When the frame is longer than its L field says (a stripped frame, decoded to its end): the
+   * payload length the L field implies. A layer with its own check (the ELL payload CRC) may
+   * prefer it.
+   */
+  readonly declaredPayloadLength?: number;
 }
 
 /** EN 13757-4 Table 4 / EN 13757-2 Table 1: C fields, for explanations only. */
@@ -478,7 +484,10 @@ export function decodeLinkLayer(
       text: `${len - end} byte(s) after the frame (appended by the receiver), ignored`,
     });
   }
-  return { dll, payload: stripped.subarray(10), payloadOffset: 10 };
+  const payload = stripped.subarray(10);
+  return format === 'stripped' && len > l + 1
+    ? { dll, payload, payloadOffset: 10, declaredPayloadLength: l + 1 - 10 }
+    : { dll, payload, payloadOffset: 10 };
 }
 
 /**

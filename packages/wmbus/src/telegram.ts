@@ -291,7 +291,12 @@ export function decodeInto(frame: Uint8Array, options: DecodeOptions, p: Telegra
 
   let ell: ExtendedLinkLayer | null = null;
   if (dll.kind === 'wireless' && bytes.length > 0 && isEllCi(bytes[0] as number)) {
-    const r = decodeEll(bytes, { mBytes: dll.mBytes, aBytes: dll.aBytes, key, simulatedPlaintext }, explain, offset);
+    const r = decodeEll(
+      bytes,
+      { mBytes: dll.mBytes, aBytes: dll.aBytes, key, simulatedPlaintext, declaredLength: link.declaredPayloadLength },
+      explain,
+      offset,
+    );
     ell = r.ell;
     decrypted = r.decrypted;
     offset += bytes.length - r.payload.length;

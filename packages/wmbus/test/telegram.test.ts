@@ -72,6 +72,13 @@ describe('decodeTelegram: identity', () => {
 });
 
 describe('decodeTelegram: security', () => {
+  it('drops bytes beyond the L field that the ELL payload CRC does not cover (jMBus copy with a trailing 89)', () => {
+    const kamstrup = '24442D2C692845631B168D3050209CD621B006B1140AEF4953AE5B86FAFC0B00E70705B846';
+    const key = fromHex('4E5508544202058100DFEFA06B0934A5');
+    const t = decodeTelegram(fromHex(`${kamstrup}89`), { key, explain: true });
+    assert.equal(toHex(t.apl), '02FF2000000413803C070044139F380700');
+    assert.ok(t.explain?.some((e) => /beyond the L field, outside the payload CRC/.test(e.text)));
+  });
   it('decrypts a Diehl OMS mode-5 telegram with the published default key, unless told not to', () => {
     const t = decodeTelegram(fromHex(CORPUS.hydrusDefaultKey));
     assert.equal(t.security.decrypted, true);
