@@ -9,6 +9,7 @@
  * (A0–B7) and manufacturer-specific security modes (1, 16–31), whose bytes arrive as received.
  */
 import type { DataRecord } from '../records.js';
+import { builtinDrivers } from './builtin.js';
 
 /** What a driver is matched on: the meter's identity (long transport header, else link layer). */
 export interface DriverMatch {
@@ -112,5 +113,5 @@ export class DriverRegistry {
   }
 }
 
-/** The registry the decoder uses unless told otherwise. No drivers are registered yet. */
-export const defaultDrivers = new DriverRegistry();
+/** The registry the decoder uses unless told otherwise: the built-in drivers (builtin.ts). */
+export const defaultDrivers = builtinDrivers.reduce((r, d) => r.register(d), new DriverRegistry());

@@ -1,0 +1,13 @@
+/**
+ * The built-in manufacturer drivers, registered in `defaultDrivers` (driver.ts). One module per
+ * manufacturer format; each says what the format is and where it was learned.
+ *
+ * Conventions of every built-in driver (see driver-record.ts for the records they make):
+ * - A driver never throws on a layout it does not recognise or on short data: it returns the
+ *   values it could read (often none), so the telegram's standard records survive.
+ * - Driver modules import driver.ts for types only (no runtime cycle: driver.ts imports this list).
+ */
+import type { Driver } from './driver.js';
+import { qundisWalkBy } from './qundis-walk-by.js';
+
+export const builtinDrivers: readonly Driver[] = [qundisWalkBy];
