@@ -7,7 +7,9 @@
  *   values it could read (often none), so the telegram's standard records survive.
  * - Driver modules import driver.ts for types only (no runtime cycle: driver.ts imports this list).
  */
+
+import { diehlPrios } from './diehl-prios.js';
 import type { Driver } from './driver.js';
 import { qundisWalkBy } from './qundis-walk-by.js';
 
-export const builtinDrivers: readonly Driver[] = [qundisWalkBy];
+export const builtinDrivers: readonly Driver[] = [qundisWalkBy, diehlPrios];
