@@ -8,8 +8,9 @@
  * Identity is the meter's own: the long transport header's where there is one (radio converters,
  * wired frames), else the link layer's. `decodeToReport` never throws: on error it answers
  * `ok:false` with the error's stable code and every header field decoded before the error.
- * Two optional members appear only when they apply: `fragment` (AFL-fragmented messages) and
- * `explain` (with the explain option).
+ * Optional members appear only when they apply: `fragment` (AFL-fragmented messages), `warnings`
+ * (the telegram decoded, but not all of it: e.g. trailing bytes that are no record) and `explain`
+ * (with the explain option).
  */
 import { fromHex, type SmgwError, toSmgwError } from '@opensmgw/core';
 import type { ExplainEntry } from './explain.js';
@@ -50,6 +51,8 @@ export interface TelegramReport {
   };
   readonly records: ReportRecord[];
   readonly fragment?: { readonly id: number; readonly complete: boolean };
+  /** Problems that did not stop decoding; `offset` is into the application layer. */
+  readonly warnings?: ReadonlyArray<{ readonly code: string; readonly message: string; readonly offset: number }>;
   readonly explain?: ExplainEntry[];
 }
 
@@ -95,6 +98,7 @@ export function decodeToReport(frame: Uint8Array | string, options: DecodeOption
       security: { mode: t.tpl === null ? null : t.security.mode, decrypted: t.security.decrypted, mac: t.security.mac },
       records: t.records.map(reportRecord),
       ...(t.fragment ? { fragment: t.fragment } : {}),
+      ...(t.undecoded ? { warnings: [t.undecoded] } : {}),
       ...(t.explain ? { explain: t.explain } : {}),
     };
   } catch (e) {

@@ -151,6 +151,11 @@ export interface Telegram {
   readonly records: readonly DataRecord[];
   readonly manufacturerData: Uint8Array | null;
   readonly moreRecordsFollow: boolean;
+  /**
+   * Where the record walk stopped early (a record running past the end, an undelimitable data
+   * field): the records before it are kept, as real meters append stray bytes (records.ts).
+   */
+  readonly undecoded: { readonly offset: number; readonly code: string; readonly message: string } | null;
   /** Name of the driver that added records, if any. */
   readonly driver: string | null;
   /** For AFL-fragmented messages: the fragment ID and whether the message is now complete. */
@@ -364,6 +369,7 @@ export function decodeInto(frame: Uint8Array, options: DecodeOptions, p: Telegra
           records: [],
           manufacturerData: null,
           moreRecordsFollow: false,
+          undecoded: null,
           driver: null,
           fragment: { id: afl.fragmentId, complete: false },
           explain: explain ?? null,
@@ -527,6 +533,9 @@ export function decodeInto(frame: Uint8Array, options: DecodeOptions, p: Telegra
     records,
     manufacturerData,
     moreRecordsFollow: rr.moreRecordsFollow,
+    undecoded: rr.undecoded
+      ? { offset: rr.undecoded.offset, code: rr.undecoded.error.code, message: rr.undecoded.error.message }
+      : null,
     driver: driverName,
     fragment: afl !== null && afl.fragmentId !== 0 ? { id: afl.fragmentId, complete: true } : null,
     explain: explain ?? null,

@@ -111,4 +111,17 @@ describe('decodeToReport: the CLI contract object', () => {
     assert.deepEqual(done.fragment, { id: 2, complete: true });
     assert.equal(done.security.mac, 'verified');
   });
+
+  it('keeps the records before trailing bytes that are no record, and warns about them', () => {
+    // OMS Annex N plaintext records with a stray DD appended (real meters do this).
+    const r = decodeToReport('224493157856341233037A2A0000002F2F0C1427048502046D32371F1502FD170000DD');
+    assert.equal(r.ok, true);
+    assert.deepEqual(
+      r.records.map((x) => x.value),
+      [28504.27, '2008-05-31T23:50', 0],
+    );
+    assert.equal(r.warnings?.length, 1);
+    assert.equal(r.warnings?.[0]?.code, 'SMGW_WMBUS_TRUNCATED');
+    assert.equal('warnings' in decodeToReport(N21, { key: N21_KEY }), false);
+  });
 });
