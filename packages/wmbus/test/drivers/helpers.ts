@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { fromHex } from '@opensmgw/core';
+import type { DriverInput } from '../../src/drivers/driver.js';
 import type { DataRecord } from '../../src/records.js';
 import { DecoderState, decodeTelegram, type Telegram } from '../../src/telegram.js';
 
@@ -64,3 +65,20 @@ export function assertRecord(records: readonly DataRecord[], want: Want): void {
 
 export const KWH = 1000;
 export const YEAR_S = 31_556_952;
+
+/** A DriverInput for calling a driver directly; fields not given are empty. */
+export function driverInput(fields: Partial<DriverInput> & Pick<DriverInput, 'manufacturer'>): DriverInput {
+  return {
+    id: '12345678',
+    version: 0,
+    deviceType: 0,
+    ci: 0x7a,
+    securityMode: 0,
+    apl: new Uint8Array(0),
+    plaintext: true,
+    records: [],
+    manufacturerData: null,
+    key: null,
+    ...fields,
+  };
+}
