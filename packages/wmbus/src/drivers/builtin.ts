@@ -8,9 +8,10 @@
  * - Driver modules import driver.ts for types only (no runtime cycle: driver.ts imports this list).
  */
 
+import { bmetersHydroclima } from './bmeters-hydroclima.js';
 import { bmetersHydrodigit } from './bmeters-hydrodigit.js';
 import { diehlPrios } from './diehl-prios.js';
 import type { Driver } from './driver.js';
 import { qundisWalkBy } from './qundis-walk-by.js';
 
-export const builtinDrivers: readonly Driver[] = [qundisWalkBy, diehlPrios, bmetersHydrodigit];
+export const builtinDrivers: readonly Driver[] = [qundisWalkBy, diehlPrios, bmetersHydrodigit, bmetersHydroclima];
