@@ -12,6 +12,13 @@ import { bmetersHydroclima } from './bmeters-hydroclima.js';
 import { bmetersHydrodigit } from './bmeters-hydrodigit.js';
 import { diehlPrios } from './diehl-prios.js';
 import type { Driver } from './driver.js';
+import { imeManufacturerVifs } from './ime-manufacturer-vifs.js';
 import { qundisWalkBy } from './qundis-walk-by.js';
 
-export const builtinDrivers: readonly Driver[] = [qundisWalkBy, diehlPrios, bmetersHydrodigit, bmetersHydroclima];
+export const builtinDrivers: readonly Driver[] = [
+  qundisWalkBy,
+  diehlPrios,
+  bmetersHydrodigit,
+  bmetersHydroclima,
+  imeManufacturerVifs,
+];
