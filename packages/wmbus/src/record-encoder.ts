@@ -28,6 +28,7 @@ import {
   MAX_DIFES,
   MAX_VIFES,
   type RecordFunction,
+  scale,
 } from './records.js';
 import { describeVib, type VibMeaning } from './vif-tables.js';
 
@@ -159,13 +160,24 @@ function unscale(value: number, m: VibMeaning): number {
   return m.factor === 1 ? v : v / m.factor;
 }
 
-/** `unscale` for integer data: must land on an integer (within float noise). */
+/**
+ * `unscale` for integer data: the raw integer whose decoded value is `value`. With a large
+ * additive offset and a tiny resolution (°F VIFs with 10^-6 corrections) a double cannot tell
+ * neighbouring raw values apart, so the test is the decoder's own: the chosen raw integer must
+ * decode back to `value` (within float noise); then the encoding is faithful whatever integer
+ * the division picked.
+ */
 function unscaleInteger(value: number, m: VibMeaning, index: number): number {
   if (!Number.isFinite(value)) throw fail(index, `value ${value} is not finite`);
   const raw = unscale(value, m);
   const rounded = Math.round(raw);
-  if (Math.abs(raw - rounded) > 1e-6 * Math.max(1, Math.abs(rounded))) {
-    throw fail(index, `value ${value} is not a multiple of the resolution of VIF (raw ${raw})`);
+  const exact = Math.abs(raw - rounded) <= 1e-6 * Math.max(1, Math.abs(rounded));
+  if (!exact) {
+    const back = scale(rounded, m);
+    const noise = 4 * Number.EPSILON * Math.max(Math.abs(value), Math.abs(m.offset), 1);
+    if (!(Math.abs(back - value) <= noise)) {
+      throw fail(index, `value ${value} is not a multiple of the resolution of VIF (raw ${raw})`);
+    }
   }
   return rounded === 0 ? 0 : rounded;
 }
