@@ -8,6 +8,9 @@
  * - Driver modules import driver.ts for types only (no runtime cycle: driver.ts imports this list).
  */
 
+import { apator08 } from './apator-08.js';
+import { apator162 } from './apator-162.js';
+import { apatorEitn } from './apator-eitn.js';
 import { bmetersHydroclima } from './bmeters-hydroclima.js';
 import { bmetersHydrodigit } from './bmeters-hydrodigit.js';
 import { diehlPrios } from './diehl-prios.js';
@@ -21,4 +24,7 @@ export const builtinDrivers: readonly Driver[] = [
   bmetersHydrodigit,
   bmetersHydroclima,
   imeManufacturerVifs,
+  apator162,
+  apator08,
+  apatorEitn,
 ];
