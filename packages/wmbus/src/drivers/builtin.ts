@@ -17,6 +17,9 @@ import { diehlPrios } from './diehl-prios.js';
 import type { Driver } from './driver.js';
 import { imeManufacturerVifs } from './ime-manufacturer-vifs.js';
 import { qundisWalkBy } from './qundis-walk-by.js';
+import { techemHeat } from './techem-heat.js';
+import { techemMkRadio3 } from './techem-mkradio3.js';
+import { zenner0b } from './zenner-0b.js';
 
 export const builtinDrivers: readonly Driver[] = [
   qundisWalkBy,
@@ -27,4 +30,7 @@ export const builtinDrivers: readonly Driver[] = [
   apator162,
   apator08,
   apatorEitn,
+  techemHeat,
+  techemMkRadio3,
+  zenner0b,
 ];
