@@ -15,6 +15,7 @@ import { bmetersHydroclima } from './bmeters-hydroclima.js';
 import { bmetersHydrodigit } from './bmeters-hydrodigit.js';
 import { diehlPrios } from './diehl-prios.js';
 import type { Driver } from './driver.js';
+import { gwfWater } from './gwf-water.js';
 import { imeManufacturerVifs } from './ime-manufacturer-vifs.js';
 import { qundisWalkBy } from './qundis-walk-by.js';
 import { techemHeat } from './techem-heat.js';
@@ -33,4 +34,5 @@ export const builtinDrivers: readonly Driver[] = [
   techemHeat,
   techemMkRadio3,
   zenner0b,
+  gwfWater,
 ];
