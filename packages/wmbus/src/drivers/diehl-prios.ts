@@ -35,6 +35,7 @@ const PLAIN_BYTES = 4;
 
 /** The A-field byte orders to try: as the core's identity says it was sent, then standard. */
 function aFieldCandidates(input: DriverInput): Uint8Array[] {
+  if (!/^[0-9A-Fa-f]{8}$/.test(input.id)) return [];
   const id = idFromString(input.id);
   const swapped = Uint8Array.of(input.version, input.deviceType, ...id);
   const standard = Uint8Array.of(...id, input.version, input.deviceType);
