@@ -1,0 +1,112 @@
+/** The `smgw` command's contract: help, exit codes, JSONL streaming, SML output. */
+import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './run-cli.js';
+
+const N21 = '2E4493157856341233037A2A0020255923C95AAA26D1B2E7493B013EC4A6F6D3529B520EDFF0EA6DEFC99D6D69EBF3';
+const N21_KEY = '0102030405060708090A0B0C0D0E0F11';
+const smlFixtures = join(dirname(fileURLToPath(import.meta.url)), '../../sml/test/fixtures');
+
+describe('smgw: help and usage errors', () => {
+  for (const args of [[], ['wmbus'], ['wmbus', 'decode'], ['sml'], ['sml', 'decode']]) {
+    it(`--help on "${['smgw', ...args].join(' ')}" exits 0 and shows usage`, async () => {
+      const r = await runCli([...args, '--help']);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^Usage: smgw/);
+    });
+  }
+  it('an unknown option is a usage error (exit 2)', async () => {
+    const r = await runCli(['wmbus', 'decode', '--bogus']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown option/);
+  });
+  it('bad hex is a usage error (exit 2)', async () => {
+    const r = await runCli(['wmbus', 'decode', 'zz']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not a hex digit/);
+  });
+  it('an unreadable SML file is exit 3', async () => {
+    const r = await runCli(['sml', 'decode', '/nonexistent/capture.bin']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /cannot read/);
+  });
+});
+
+describe('smgw wmbus decode', () => {
+  it('decodes one telegram with a key to one JSON object (exit 0)', async () => {
+    const r = await runCli(['wmbus', 'decode', '--key', N21_KEY, N21]);
+    assert.equal(r.code, 0);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.ok, true);
+    assert.equal(o.manufacturer, 'ELS');
+    assert.equal(o.id, '12345678');
+    assert.deepEqual(o.security, { mode: 5, decrypted: true, mac: 'absent' });
+    assert.equal(o.records[0].value, 28504.27);
+    assert.equal(o.records[0].unit, 'm3');
+  });
+  it('exits 1 with ok:false and a stable code when the telegram cannot be decoded', async () => {
+    const r = await runCli(['wmbus', 'decode', N21]);
+    assert.equal(r.code, 1);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.ok, false);
+    assert.equal(o.error.code, 'SMGW_WMBUS_NO_KEY');
+    assert.equal(o.id, '12345678');
+  });
+  it('--explain adds the byte-by-byte account', async () => {
+    const r = await runCli(['wmbus', 'decode', '--explain', '--key', N21_KEY, N21]);
+    const o = JSON.parse(r.stdout);
+    assert.ok(Array.isArray(o.explain));
+    for (const layer of ['dll', 'tpl', 'apl'])
+      assert.ok(
+        o.explain.some((e: { layer: string }) => e.layer === layer),
+        layer,
+      );
+  });
+  it('--jsonl answers every request in order, one line each, and exits 0 even on failures', async () => {
+    const input = [
+      JSON.stringify({ telegram: N21, key: N21_KEY }),
+      'not json',
+      JSON.stringify({ telegram: 'zz', key: null }),
+      JSON.stringify({ telegram: N21, key: null }),
+      '',
+      JSON.stringify({ telegrams: ['00', N21], key: N21_KEY }),
+      JSON.stringify({ telegram: `${N21.slice(0, 10)}_${N21.slice(10)}`, key: N21_KEY }),
+    ].join('\n');
+    const r = await runCli(['wmbus', 'decode', '--jsonl'], input);
+    assert.equal(r.code, 0);
+    const out = r.lines.map((l) => JSON.parse(l));
+    assert.equal(out.length, 6, 'blank lines are not requests');
+    assert.equal(out[0].ok, true);
+    assert.equal(out[1].ok, false);
+    assert.equal(out[1].error.code, 'SMGW_CORE_BAD_ARGUMENT');
+    assert.equal(out[2].error.code, 'SMGW_CORE_BAD_HEX');
+    assert.equal(out[3].error.code, 'SMGW_WMBUS_NO_KEY');
+    assert.equal(out[4].ok, true, 'answers for the last telegram of "telegrams"');
+    assert.equal(out[5].ok, true, 'separators in hex are ignored');
+  });
+  it('--jsonl rejects a telegram argument as well (exit 2)', async () => {
+    const r = await runCli(['wmbus', 'decode', '--jsonl', N21]);
+    assert.equal(r.code, 2);
+  });
+});
+
+describe('smgw sml decode', () => {
+  it('prints one JSON object per transport frame with OBIS values in Wh', async () => {
+    const r = await runCli(['sml', 'decode', join(smlFixtures, 'EMH_eHZ361L5R.bin')]);
+    assert.equal(r.code, 0);
+    const frames = r.lines.map((l) => JSON.parse(l));
+    assert.ok(frames.length >= 1);
+    frames.forEach((f, i) => {
+      assert.equal(f.index, i);
+    });
+    const v = frames[0].values.find((x: { obis: string }) => x.obis === '1-0:2.8.1*255');
+    assert.deepEqual([v.value, v.unit], [110340315.1, 'Wh']);
+  });
+  it('reads stdin with "-"', async () => {
+    const r = await runCli(['sml', 'decode', '-'], 'garbage only');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '');
+  });
+});
