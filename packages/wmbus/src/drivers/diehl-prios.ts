@@ -16,10 +16,11 @@
  *
  * The scrambling seed includes the A field as sent. The link layer reports these frames with the
  * ID in standard order (link-layer.ts `addressLayout`: Diehl's SND_NR/SND_IR PRIOS frames send
- * version and device type first), so the bytes as sent are rebuilt from the identity; other C
- * fields leave the A field standard, which is tried second (the check byte decides). SAP's PRIOS
- * frames overwrite version and device type with 00 07 in the identity: their A-field bytes cannot
- * be rebuilt from a DriverInput, and this driver reports only their plain status bytes.
+ * version and device type first), so the bytes as sent are rebuilt from the identity. The check
+ * is one byte: a wrong key or byte order passes it once in 256 tries, so only the order the link
+ * layer implies is tried. SAP's PRIOS frames overwrite version and device type with 00 07 in the
+ * identity: their A-field bytes cannot be rebuilt from a DriverInput, and this driver reports
+ * only their plain status bytes (`unscramblePrios` decodes them given the A field as sent).
  */
 import { readDateG } from '../data-types.js';
 import { idFromString } from '../link-layer.js';
@@ -33,13 +34,13 @@ const PRIOS_CIS = [0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7] as const;
 const CHECK_BYTE = 0x4b;
 const PLAIN_BYTES = 4;
 
-/** The A-field byte orders to try: as the core's identity says it was sent, then standard. */
-function aFieldCandidates(input: DriverInput): Uint8Array[] {
-  if (!/^[0-9A-Fa-f]{8}$/.test(input.id)) return [];
-  const id = idFromString(input.id);
-  const swapped = Uint8Array.of(input.version, input.deviceType, ...id);
-  const standard = Uint8Array.of(...id, input.version, input.deviceType);
-  return [swapped, standard];
+/**
+ * The A field as sent, rebuilt from the identity: Diehl's SND_NR/SND_IR PRIOS frames send version
+ * and device type first (link-layer.ts `addressLayout` put them back in standard order).
+ */
+function aFieldAsSent(input: DriverInput): Uint8Array | null {
+  if (!/^[0-9A-Fa-f]{8}$/.test(input.id)) return null;
+  return Uint8Array.of(input.version, input.deviceType, ...idFromString(input.id));
 }
 
 function keysOf(input: DriverInput): number[] {
@@ -48,18 +49,21 @@ function keysOf(input: DriverInput): number[] {
   return DIEHL_DEFAULT_KEYS.map(lfsrKey);
 }
 
-/** The unscrambled payload, or null when no key and A-field order gives the check byte. */
-export function unscramblePrios(input: DriverInput): Uint8Array | null {
+/**
+ * The unscrambled payload, or null when no key and A-field order gives the check byte. `aField`:
+ * the 6 A-field bytes as sent, when the caller has them (then only they are tried).
+ */
+export function unscramblePrios(input: DriverInput, aField?: Uint8Array): Uint8Array | null {
   const apl = input.apl;
   if (apl.length <= PLAIN_BYTES) return null;
   const payload = apl.subarray(PLAIN_BYTES);
   const m = manufacturerBytes(input.manufacturer);
-  for (const a of aFieldCandidates(input)) {
-    const header = Uint8Array.of(...m, ...a, input.ci, apl[0] as number, apl[1] as number, apl[2] as number);
-    for (const key of keysOf(input)) {
-      const plain = diehlUnscramble(payload, header, key);
-      if (plain[0] === CHECK_BYTE) return plain;
-    }
+  const a = aField ?? aFieldAsSent(input);
+  if (a === null || a.length !== 6) return null;
+  const header = Uint8Array.of(...m, ...a, input.ci, apl[0] as number, apl[1] as number, apl[2] as number);
+  for (const key of keysOf(input)) {
+    const plain = diehlUnscramble(payload, header, key);
+    if (plain[0] === CHECK_BYTE) return plain;
   }
   return null;
 }

@@ -4,14 +4,15 @@
  * has a contract unit and a finite number, a string or null as its value. The same through the
  * whole pipeline with mutated corpus telegrams of every driver's meters.
  *
- * Inputs per run: 10,000 direct calls per built-in driver (12 drivers: 120,000) and 20,000
- * mutated telegrams.
+ * Inputs per run: 10,000 direct calls per built-in driver (12 drivers: 120,000), 10,000 for the
+ * real-data decoder that is not registered yet, and 20,000 mutated telegrams.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, isSmgwError, toHex } from '@opensmgw/core';
 import fc from 'fast-check';
 import { builtinDrivers } from '../../src/drivers/builtin.js';
+import { decodeDiehlRealData } from '../../src/drivers/diehl-real-data.js';
 import type { Driver, DriverInput } from '../../src/drivers/driver.js';
 import type { DataRecord } from '../../src/records.js';
 import { decodeTelegram } from '../../src/telegram.js';
@@ -202,6 +203,26 @@ describe('built-in drivers: hostile input', () => {
         }
       }),
       { numRuns: RUNS.pipeline },
+    );
+  });
+
+  it('diehl-real-data (not registered yet): random frames never throw a non-SmgwError', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ minLength: 13, maxLength: 13 }), bytes(16)),
+        bytes(120),
+        fc.option(bytes(16), { nil: null }),
+        (header, payload, key) => {
+          try {
+            const out = decodeDiehlRealData(header, payload, key);
+            if (out !== null) checkRecords(out.records);
+          } catch (e) {
+            if (e instanceof assert.AssertionError) throw e;
+            assert.ok(isSmgwError(e), String(e));
+          }
+        },
+      ),
+      { numRuns: RUNS.direct },
     );
   });
 
