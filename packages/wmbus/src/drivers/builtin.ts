@@ -6,8 +6,10 @@
  * - A driver never throws on a layout it does not recognise or on short data: it returns the
  *   values it could read (often none), so the telegram's standard records survive.
  * - Driver modules import driver.ts for types only (no runtime cycle: driver.ts imports this list).
+ *
+ * Not listed: diehl-real-data.ts (Diehl scrambled "real data" frames, security modes 16–31) needs
+ * the transport header bytes as received, which a DriverInput does not carry yet.
  */
-
 import { apator08 } from './apator-08.js';
 import { apator162 } from './apator-162.js';
 import { apatorEitn } from './apator-eitn.js';

@@ -31,8 +31,7 @@
  */
 import { fromHex } from '@opensmgw/core';
 import { readBcd, readDateG } from '../data-types.js';
-import type { DataRecord } from '../records.js';
-import { scale } from '../records.js';
+import { type DataRecord, scale } from '../records.js';
 import { describeVib, type VibMeaning } from '../vif-tables.js';
 import type { Driver, DriverInput, DriverOutput } from './driver.js';
 import { driverRecord, intLE } from './driver-record.js';
