@@ -341,8 +341,9 @@ function wirelessHeader(
 ): WirelessLinkLayer {
   const c = frame[1] as number;
   const m = (frame[2] as number) | ((frame[3] as number) << 8);
-  const mBytes = frame.slice(2, 4);
-  const aBytes = frame.slice(4, 10);
+  // Copies, not views: a Node Buffer's slice() is a view, and aBytes is rewritten below.
+  const mBytes = Uint8Array.prototype.slice.call(frame, 2, 4);
+  const aBytes = Uint8Array.prototype.slice.call(frame, 4, 10);
   const manufacturer = manufacturerFlag(m);
   const layout = addressLayout(c, manufacturer, frame[10] as number, (frame[14] ?? 0) as number);
   if (layout === 'diehl-swapped') {

@@ -219,8 +219,8 @@ export function decodeTransportHeader(bytes: Uint8Array, explain?: Explain, offs
   let long: TplLongAddress | null = null;
   if (info.header === 'long') {
     if (bytes.length < p + 8) throw truncated('TPL long header', 8, offset + p, bytes.length - p);
-    const idBytes = bytes.slice(1, 5);
-    const mBytes = bytes.slice(5, 7);
+    const idBytes = Uint8Array.prototype.slice.call(bytes, 1, 5);
+    const mBytes = Uint8Array.prototype.slice.call(bytes, 5, 7);
     const m = (mBytes[0] as number) | ((mBytes[1] as number) << 8);
     const version = bytes[7] as number;
     const deviceType = bytes[8] as number;

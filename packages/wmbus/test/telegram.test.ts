@@ -117,10 +117,35 @@ describe('decodeTelegram: security', () => {
     assert.ok(t.records.length > 0);
   });
   it('keeps a manufacturer-specific CI payload for drivers', () => {
-    const t = decodeTelegram(fromHex(CORPUS.apatorB6));
+    // Without drivers: the core only hands the payload on (the built-in Apator driver decodes it).
+    const t = decodeTelegram(fromHex(CORPUS.apatorB6), { drivers: new DriverRegistry() });
     assert.equal(t.tpl?.content, 'manufacturer');
     assert.equal(t.records.length, 0);
     assert.equal(toHex(t.manufacturerData ?? new Uint8Array(0)), CORPUS.apatorB6.slice(22));
+  });
+});
+
+describe('decodeTelegram: input buffers', () => {
+  it('never writes into the bytes it is given, also when they are a Node Buffer (whose slice() is a view)', () => {
+    // A Diehl frame whose A field the link layer reorders (layout "diehl-swapped").
+    for (const hex of Object.values(CORPUS)) {
+      const asBuffer = Buffer.from(hex, 'hex');
+      const before = asBuffer.toString('hex');
+      let viaBuffer: unknown;
+      let viaArray: unknown;
+      try {
+        viaBuffer = decodeTelegram(asBuffer, { simulatedPlaintext: true }).meter;
+      } catch (e) {
+        viaBuffer = (e as WmbusError).code;
+      }
+      try {
+        viaArray = decodeTelegram(fromHex(hex), { simulatedPlaintext: true }).meter;
+      } catch (e) {
+        viaArray = (e as WmbusError).code;
+      }
+      assert.equal(asBuffer.toString('hex'), before);
+      assert.deepEqual(viaBuffer, viaArray);
+    }
   });
 });
 
