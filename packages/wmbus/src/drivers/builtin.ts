@@ -6,9 +6,7 @@
  * - A driver never throws on a layout it does not recognise or on short data: it returns the
  *   values it could read (often none), so the telegram's standard records survive.
  * - Driver modules import driver.ts for types only (no runtime cycle: driver.ts imports this list).
- *
- * Not listed: diehl-real-data.ts (Diehl scrambled "real data" frames, security modes 16–31) needs
- * the transport header bytes as received, which a DriverInput does not carry yet.
+
  */
 import { apator08 } from './apator-08.js';
 import { apator162 } from './apator-162.js';
@@ -16,6 +14,7 @@ import { apatorEitn } from './apator-eitn.js';
 import { bmetersHydroclima } from './bmeters-hydroclima.js';
 import { bmetersHydrodigit } from './bmeters-hydrodigit.js';
 import { diehlPrios } from './diehl-prios.js';
+import { diehlRealData } from './diehl-real-data.js';
 import type { Driver } from './driver.js';
 import { gwfWater } from './gwf-water.js';
 import { imeManufacturerVifs } from './ime-manufacturer-vifs.js';
@@ -27,6 +26,7 @@ import { zenner0b } from './zenner-0b.js';
 export const builtinDrivers: readonly Driver[] = [
   qundisWalkBy,
   diehlPrios,
+  diehlRealData,
   bmetersHydrodigit,
   bmetersHydroclima,
   imeManufacturerVifs,

@@ -14,13 +14,12 @@
  *          5–8   volume at the last billing date, litres
  *          9–10  that billing date, laid out like type G
  *
- * The scrambling seed includes the A field as sent. The link layer reports these frames with the
- * ID in standard order (link-layer.ts `addressLayout`: Diehl's SND_NR/SND_IR PRIOS frames send
- * version and device type first), so the bytes as sent are rebuilt from the identity. The check
- * is one byte: a wrong key or byte order passes it once in 256 tries, so only the order the link
- * layer implies is tried. SAP's PRIOS frames overwrite version and device type with 00 07 in the
- * identity: their A-field bytes cannot be rebuilt from a DriverInput, and this driver reports
- * only their plain status bytes (`unscramblePrios` decodes them given the A field as sent).
+ * The scrambling seed includes the A field as sent, which a DriverInput carries in `linkHeader`
+ * (the link layer reports the identity in standard order: link-layer.ts `addressLayout`). The
+ * check is one byte: a wrong key passes it once in 256 tries, so only the bytes as sent are used.
+ * Without a link header (a caller building inputs by hand) the A field is rebuilt from the
+ * identity the way Diehl's SND_NR/SND_IR PRIOS frames send it (version and device type first);
+ * SAP frames cannot be rebuilt that way and then get only their plain status bytes.
  */
 import { readDateG } from '../data-types.js';
 import { idFromString } from '../link-layer.js';
@@ -84,7 +83,13 @@ export function decodeDiehlPrios(input: DriverInput): DriverOutput {
       value: 2 ** (((apl[0] as number) & 0x0f) + 2),
     }),
   ];
-  const plain = input.manufacturer === 'SAP' ? null : unscramblePrios(input); // SAP: see the module comment
+  const asSent = input.linkHeader?.subarray(3, 9);
+  const plain =
+    asSent !== undefined
+      ? unscramblePrios(input, asSent)
+      : input.manufacturer === 'SAP'
+        ? null
+        : unscramblePrios(input);
   if (plain === null) return { records: out };
   const total = uintLE(plain, 1, 4);
   if (total !== null) out.push(driverRecord({ quantity: 'volume', unit: 'm3', value: total / 1000 }));

@@ -7,15 +7,15 @@
  * method CHECKSUM_AND_0XEF): the key is right when the sum of the unscrambled bytes, ANDed with
  * EF, equals the high configuration byte ANDed with EF.
  *
- * NOT REGISTERED YET: the seed needs the frame's access number, status and configuration bytes
- * (frame bytes 11–14), which a DriverInput does not carry (it starts after the transport header).
- * `decodeDiehlRealData` takes them explicitly; the driver can be registered as soon as the
- * pipeline hands drivers the header bytes as received.
+ * The seed needs the frame's M and A fields and its short transport header as sent (frame bytes
+ * 2–14): a DriverInput carries them as `linkHeader` and `transportHeader`.
  */
 
+import { concatBytes } from '@opensmgw/core';
 import type { DataRecord } from '../records.js';
 import { decodeRecords } from '../records.js';
 import { DIEHL_DEFAULT_KEYS, diehlUnscramble, lfsrKey } from './diehl-lfsr.js';
+import type { Driver, DriverInput, DriverOutput } from './driver.js';
 
 /**
  * `header`: frame bytes 2–14 as sent (M field, A field, CI, access number, status, the two
@@ -38,3 +38,24 @@ export function decodeDiehlRealData(
   }
   return null;
 }
+
+/** Security modes 16–31 are manufacturer specific; Diehl uses those with bit 4 for real data. */
+function isRealDataMode(mode: number): boolean {
+  return mode >= 16 && mode <= 31;
+}
+
+function decodeRealDataDriver(input: DriverInput): DriverOutput {
+  // Only the scrambled frames: other telegrams of these meters are standard and already decoded.
+  if (input.plaintext || !isRealDataMode(input.securityMode) || input.linkHeader === null) return { records: [] };
+  if (input.transportHeader.length !== 5) return { records: [] }; // short header only
+  const header = concatBytes(input.linkHeader.subarray(1), input.transportHeader);
+  const out = decodeDiehlRealData(header, input.apl, input.key);
+  return out === null ? { records: [] } : { records: out.records, decrypted: true };
+}
+
+/** Diehl-group meters (Sharky heat meters among them) with scrambled "real data" after CI 7A. */
+export const diehlRealData: Driver = {
+  name: 'diehl-real-data',
+  matches: ['DME', 'HYD', 'SPL', 'EWT'].map((manufacturer) => ({ manufacturer, ci: 0x7a })),
+  decode: decodeRealDataDriver,
+};

@@ -30,6 +30,14 @@ export interface DriverInput {
   /** Security mode of the transport layer (0 without one). */
   readonly securityMode: number;
   /**
+   * The link layer's C, M and A fields (9 bytes) exactly as received, before the link layer
+   * undoes a manufacturer's field-order quirk; null for wired frames. Manufacturer scrambling
+   * (Diehl) seeds on these bytes.
+   */
+  readonly linkHeader: Uint8Array | null;
+  /** The transport header as received: CI and the header bytes after it. */
+  readonly transportHeader: Uint8Array;
+  /**
    * The application layer: plaintext after decryption for standard modes; for manufacturer-specific
    * CIs and security modes, the bytes as received.
    */

@@ -40,13 +40,13 @@ describe('diehl-prios', () => {
     assertRecord(h, { quantity: 'remaining battery life time', unit: 's', value: 9 * YEAR_S });
   });
 
-  it('reports only the plain status bytes of a SAP frame', () => {
+  it('decodes a SAP frame from the A field as sent (the identity has 00 07 for version and type)', () => {
     const t = decodeCorpus(SAP_21242472);
     const r = driverRecords(t);
-    assert.equal(t.security.decrypted, false);
+    assert.equal(t.security.decrypted, true);
     assert.deepEqual(
       r.map((x) => x.quantity),
-      ['remaining battery life time', 'period of nominal data transmissions'],
+      ['remaining battery life time', 'period of nominal data transmissions', 'volume', 'volume', 'date'],
     );
     assertRecord(r, { quantity: 'remaining battery life time', unit: 's', value: 14.5 * YEAR_S });
     assertRecord(r, { quantity: 'period of nominal data transmissions', unit: 's', value: 8 });

@@ -2,7 +2,8 @@
  * Diehl "real data" frames (drivers/diehl-real-data.ts) and SAP PRIOS frames given their A field
  * as sent (drivers/diehl-prios.ts). Telegrams and expected values from the wmbusmeters test
  * corpus (drivers/src/dmesharky.xmq "sharky" mode-21 telegram; src/driver_izar.cc SAP frames).
- * These decoders need frame bytes a DriverInput does not carry yet; the tests pass them directly.
+ * The unscramblers seed on frame bytes as sent (the link header and transport header of a
+ * DriverInput); the tests call them directly and through the whole pipeline.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,6 +11,7 @@ import { fromHex } from '@opensmgw/core';
 import { unscramblePrios } from '../../src/drivers/diehl-prios.js';
 import { decodeDiehlRealData } from '../../src/drivers/diehl-real-data.js';
 import { uintLE } from '../../src/drivers/driver-record.js';
+import { decodeToReport } from '../../src/report.js';
 import { assertRecord, driverInput, KWH } from './helpers.js';
 
 const SHARKY =
@@ -59,4 +61,30 @@ describe('diehl-prios with the A field as sent (SAP)', () => {
       assert.deepEqual([uintLE(plain, 1, 4), uintLE(plain, 5, 4)], [total, billing]);
     });
   }
+});
+
+describe('diehl drivers through the pipeline (link and transport header as sent)', () => {
+  it('decodes the mode-21 Sharky frame with the registered diehl-real-data driver', () => {
+    const r = decodeToReport(SHARKY);
+    assert.equal(r.ok, true);
+    assert.equal(r.security.mode, 21);
+    assert.equal(r.security.decrypted, true);
+    assertRecord(r.records, { quantity: 'energy', unit: 'Wh', value: 2651 * KWH });
+    assertRecord(r.records, { quantity: 'volume', unit: 'm3', value: 150.347 });
+  });
+  it('without the test-data convention a mode-21 frame no key unscrambles is an error, not garbage', () => {
+    const f = fromHex(SHARKY);
+    f[20] = (f[20] as number) ^ 0x01;
+    const r = decodeToReport(f);
+    assert.equal(r.ok, false);
+    assert.equal(r.error?.code, 'SMGW_WMBUS_DECRYPT');
+    assert.equal(r.records.length, 0);
+  });
+  it('unscrambles SAP PRIOS frames: the driver gets the A field as sent', () => {
+    const r = decodeToReport('1944304C72242421D401A2013D4013DD8B46A4999C1293E582CC');
+    assert.equal(r.ok, true);
+    assert.equal(r.id, '21242472');
+    assertRecord(r.records, { quantity: 'volume', unit: 'm3', value: 3.488 });
+    assertRecord(r.records, { quantity: 'volume', unit: 'm3', value: 3.486, storage: 1 });
+  });
 });

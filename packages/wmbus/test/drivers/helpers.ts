@@ -74,6 +74,8 @@ export function driverInput(fields: Partial<DriverInput> & Pick<DriverInput, 'ma
     deviceType: 0,
     ci: 0x7a,
     securityMode: 0,
+    linkHeader: null,
+    transportHeader: Uint8Array.of(0x7a, 0, 0, 0, 0),
     apl: new Uint8Array(0),
     plaintext: true,
     records: [],
