@@ -1,22 +1,44 @@
 /** Byte and hex helpers shared by every codec. Pure functions, no I/O. */
 import { CoreError } from './errors.js';
 
-const HEX_IGNORED = /[\s_|#]/g;
+/** Nibble value of each char code below 128; -1: not hex; -2: separator (ignored). */
+const NIBBLE = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[0x41 + i] = 10 + i;
+    t[0x61 + i] = 10 + i;
+  }
+  for (const c of ' \t\n\r\v\f_|#') t[c.charCodeAt(0)] = -2;
+  return t;
+})();
 
 /**
  * Parses hex. Spaces, `_`, `|` and `#` are ignored (test data and wmbusmeters use them as
  * separators); anything else that is not a hex digit, or an odd digit count, is an error.
+ * One pass without regular expressions: the JSONL decoder calls this for every telegram.
  */
 export function fromHex(text: string): Uint8Array {
-  const clean = text.replace(HEX_IGNORED, '');
-  if (clean.length % 2 !== 0) {
-    throw new CoreError('SMGW_CORE_BAD_HEX', `hex has an odd number of digits (${clean.length})`);
+  const out = new Uint8Array(text.length >> 1);
+  let n = 0;
+  let high = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? (NIBBLE[c] as number) : -1;
+    if (v >= 0) {
+      if (high < 0) high = v;
+      else {
+        out[n++] = (high << 4) | v;
+        high = -1;
+      }
+    } else if (v === -1) {
+      throw new CoreError('SMGW_CORE_BAD_HEX', `not a hex digit: ${JSON.stringify(text[i])}`);
+    }
   }
-  if (!/^[0-9a-fA-F]*$/.test(clean)) {
-    const bad = /[^0-9a-fA-F]/.exec(clean);
-    throw new CoreError('SMGW_CORE_BAD_HEX', `not a hex digit: ${JSON.stringify(bad?.[0])}`);
+  if (high >= 0) {
+    throw new CoreError('SMGW_CORE_BAD_HEX', `hex has an odd number of digits (${2 * n + 1})`);
   }
-  return new Uint8Array(Buffer.from(clean, 'hex'));
+  return n === out.length ? out : out.slice(0, n);
 }
 
 /** Upper-case hex without separators. */

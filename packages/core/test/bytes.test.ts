@@ -6,14 +6,39 @@ import {
   CoreError,
   concatBytes,
   fromHex,
+  isSmgwError,
   readUIntLE,
   timingSafeEqualBytes,
   toHex,
 } from '@opensmgw/core';
+import fc from 'fast-check';
 
 describe('hex', () => {
   it('ignores the separators test data uses', () => {
     assert.equal(toHex(fromHex('2e 44_93|15#78')), '2E44931578');
+  });
+  it('reads lower case and tabs/newlines as separators', () => {
+    assert.equal(toHex(fromHex('ab\tcd\n0f')), 'ABCD0F');
+  });
+  it('round-trips any bytes, and any string yields bytes or SMGW_CORE_BAD_HEX (20,000 runs)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => bytesEqual(fromHex(toHex(b)), b)),
+      { numRuns: 10_000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF _|#xg\u00e9\ud83d'), maxLength: 60 }),
+        (s) => {
+          try {
+            const b = fromHex(s);
+            assert.equal(toHex(b), s.replace(/[\s_|#]/g, '').toUpperCase());
+          } catch (e) {
+            assert.ok(isSmgwError(e) && e.code === 'SMGW_CORE_BAD_HEX', String(e));
+          }
+        },
+      ),
+      { numRuns: 10_000 },
+    );
   });
   it('rejects odd length and non-hex with a typed error', () => {
     assert.throws(

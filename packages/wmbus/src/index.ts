@@ -57,7 +57,7 @@ export {
   type RecordFunction,
   type RecordsResult,
 } from './records.js';
-export { decodeToReport, type ReportRecord, type TelegramReport } from './report.js';
+export { decodeToReport, type ReportRecord, stringifyReport, type TelegramReport } from './report.js';
 export {
   aesCbcDecrypt,
   aesCbcEncrypt,

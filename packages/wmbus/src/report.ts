@@ -117,3 +117,46 @@ export function decodeToReport(frame: Uint8Array | string, options: DecodeOption
     };
   }
 }
+
+/** JSON text of strings that repeat from telegram to telegram (quantities, units, media). */
+const jsonText = new Map<string, string>();
+function cachedJson(s: string): string {
+  let t = jsonText.get(s);
+  if (t === undefined) {
+    t = JSON.stringify(s);
+    if (jsonText.size < 4096) jsonText.set(s, t);
+  }
+  return t;
+}
+
+function jsonValue(v: number | string | boolean | null): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  return JSON.stringify(v);
+}
+
+/**
+ * `JSON.stringify(report)`, the same text, about twice as fast: the JSONL decoder spends as long
+ * serialising reports as decoding telegrams. Members are written in the order `decodeToReport`
+ * creates them; report.test.ts checks the equality on every corpus telegram and on fuzzed ones.
+ */
+export function stringifyReport(r: TelegramReport): string {
+  let o = `{"ok":${r.ok}`;
+  if (r.error !== undefined) o += `,"error":${JSON.stringify(r.error)}`;
+  o += `,"manufacturer":${jsonValue(r.manufacturer)},"id":${jsonValue(r.id)},"version":${jsonValue(r.version)}`;
+  o += `,"deviceType":${jsonValue(r.deviceType)},"medium":${r.medium === null ? 'null' : cachedJson(r.medium)}`;
+  o += `,"accessNumber":${jsonValue(r.accessNumber)}`;
+  const s = r.security;
+  o += `,"security":{"mode":${jsonValue(s.mode)},"decrypted":${s.decrypted},"mac":${cachedJson(s.mac)}},"records":[`;
+  const records = r.records;
+  for (let i = 0; i < records.length; i++) {
+    const x = records[i] as ReportRecord;
+    o += `${i === 0 ? '' : ','}{"dif":${cachedJson(x.dif)},"vif":${cachedJson(x.vif)},"storage":${jsonValue(x.storage)}`;
+    o += `,"tariff":${jsonValue(x.tariff)},"subunit":${jsonValue(x.subunit)},"function":${cachedJson(x.function)}`;
+    o += `,"quantity":${cachedJson(x.quantity)},"unit":${cachedJson(x.unit)},"value":${jsonValue(x.value)}}`;
+  }
+  o += ']';
+  if (r.fragment !== undefined) o += `,"fragment":${JSON.stringify(r.fragment)}`;
+  if (r.warnings !== undefined) o += `,"warnings":${JSON.stringify(r.warnings)}`;
+  if (r.explain !== undefined) o += `,"explain":${JSON.stringify(r.explain)}`;
+  return `${o}}`;
+}

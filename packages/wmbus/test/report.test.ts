@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fromHex } from '@opensmgw/core';
 import { encodeTelegramFrames } from '../src/encode.js';
-import { decodeToReport } from '../src/report.js';
+import { decodeToReport, stringifyReport } from '../src/report.js';
 import { DecoderState } from '../src/telegram.js';
 
 const N21 = '2E4493157856341233037A2A0020255923C95AAA26D1B2E7493B013EC4A6F6D3529B520EDFF0EA6DEFC99D6D69EBF3';
@@ -123,5 +124,25 @@ describe('decodeToReport: the CLI contract object', () => {
     assert.equal(r.warnings?.length, 1);
     assert.equal(r.warnings?.[0]?.code, 'SMGW_WMBUS_TRUNCATED');
     assert.equal('warnings' in decodeToReport(N21, { key: N21_KEY }), false);
+  });
+});
+
+describe('stringifyReport', () => {
+  it('writes exactly JSON.stringify(report) for every corpus telegram, with and without explain', () => {
+    const lines = readFileSync(new URL('./fixtures/wmbusmeters-cases.jsonl', import.meta.url), 'utf8').split('\n');
+    const state = new DecoderState();
+    let n = 0;
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      const c = JSON.parse(line) as { telegram: string; telegrams?: string[]; key: string | null };
+      for (const t of c.telegrams ?? [c.telegram]) {
+        for (const explain of [false, true]) {
+          const r = decodeToReport(t, { key: c.key ? fromHex(c.key) : null, state, explain, simulatedPlaintext: true });
+          assert.equal(stringifyReport(r), JSON.stringify(r));
+          n++;
+        }
+      }
+    }
+    assert.ok(n > 600);
   });
 });

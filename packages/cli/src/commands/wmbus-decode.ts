@@ -3,7 +3,7 @@
  * The output object is the stable CLI contract (issue 2, §4); `decodeToReport` builds it.
  */
 import { CoreError, fromHex, isSmgwError, type SmgwError } from '@opensmgw/core';
-import { DecoderState, decodeToReport } from '@opensmgw/wmbus';
+import { DecoderState, decodeToReport, stringifyReport } from '@opensmgw/wmbus';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { mapLines } from '../line-stream.js';
@@ -135,7 +135,7 @@ async function decodeJsonl(flags: DecodeFlags): Promise<number> {
       const key = parseKey(req.key);
       let out = '';
       for (const t of req.telegrams) {
-        out = JSON.stringify(decodeToReport(fromHex(t), { key, state, explain, simulatedPlaintext }));
+        out = stringifyReport(decodeToReport(fromHex(t), { key, state, explain, simulatedPlaintext }));
       }
       return out;
     } catch (e) {
