@@ -20,7 +20,16 @@ if (!existsSync(join(tools, 'wmbus-oracle.mjs'))) {
 const smgw = [process.execPath, 'packages/cli/bin/smgw.js'];
 const jobs = [
   ['oms-vectors.mjs', join(data, 'wmbus/oms_security_vectors.jsonl'), '--', ...smgw, 'wmbus', 'decode', '--jsonl'],
-  ['wmbus-oracle.mjs', join(data, 'wmbus/wmbusmeters-cases.jsonl'), '--', ...smgw, 'wmbus', 'decode', '--jsonl', '--simulated-plaintext'],
+  [
+    'wmbus-oracle.mjs',
+    join(data, 'wmbus/wmbusmeters-cases.jsonl'),
+    '--',
+    ...smgw,
+    'wmbus',
+    'decode',
+    '--jsonl',
+    '--simulated-plaintext',
+  ],
   ['sml-oracle.mjs', join(data, 'sml'), '--', ...smgw, 'sml', 'decode'],
   ['wmbus-throughput.mjs', '20000', '--', ...smgw, 'wmbus', 'decode', '--jsonl', '--simulated-plaintext'],
 ];
