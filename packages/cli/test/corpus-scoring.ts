@@ -4,51 +4,8 @@
  * expected field with a unit suffix reproduced by some record in contract units; decrypt: keyed
  * cases decrypted with at least one value). Our own implementation, for CI.
  */
-type Pair = readonly [unit: string, factor: number];
-const energy = (f: number): Pair[] => [
-  ['Wh', f],
-  ['J', f * 3600],
-];
-const power = (f: number): Pair[] => [
-  ['W', f],
-  ['J/h', f * 3600],
-];
-const SUFFIX: Record<string, Pair[]> = {
-  wh: energy(1),
-  kwh: energy(1e3),
-  mwh: energy(1e6),
-  gwh: energy(1e9),
-  j: energy(1 / 3600),
-  kj: energy(1e3 / 3600),
-  mj: energy(1e6 / 3600),
-  gj: energy(1e9 / 3600),
-  w: power(1),
-  kw: power(1e3),
-  mw: power(1e6),
-  gjh: power(1e9 / 3600),
-  m3: [['m3', 1]],
-  l: [['m3', 1e-3]],
-  m3h: [['m3/h', 1]],
-  lh: [['m3/h', 1e-3]],
-  m3s: [['m3/h', 1 / 3600]],
-  kg: [['kg', 1]],
-  kgh: [['kg/h', 1]],
-  c: [
-    ['°C', 1],
-    ['K', 1],
-  ],
-  k: [['K', 1]],
-  bar: [['bar', 1]],
-  pa: [['bar', 1e-5]],
-  s: [['s', 1]],
-  min: [['s', 60]],
-  h: [['s', 3600]],
-  d: [['s', 86400]],
-  y: [['s', 86400 * 365.2425]],
-  v: [['V', 1]],
-  a: [['A', 1]],
-  hca: [['HCA', 1]],
-};
+import type { DataRecord } from '@opensmgw/wmbus';
+import { reproduces, scored } from '../../wmbus/test/wmbusmeters-fields.js';
 
 export interface Case {
   driver: string;
@@ -59,32 +16,8 @@ export interface Case {
   expected: Record<string, unknown>;
 }
 
-interface Rec {
-  unit?: unknown;
-  value?: unknown;
-}
-
 const clean = (hex: string): string => hex.replace(/[_|#\s]/g, '');
 const flagOf = (m: number): string => String.fromCharCode(((m >> 10) & 31) + 64, ((m >> 5) & 31) + 64, (m & 31) + 64);
-const close = (got: number, want: number): boolean =>
-  Math.abs(got - want) <= Math.max(1e-6 * Math.abs(want), 5e-7 + 1e-12);
-
-export function unitsFor(field: string): Pair[] | null {
-  const i = field.lastIndexOf('_');
-  return i > 0 ? (SUFFIX[field.slice(i + 1)] ?? null) : null;
-}
-
-export function reproduced(records: Rec[], field: string, want: number): boolean {
-  const units = unitsFor(field);
-  return (
-    units !== null &&
-    records.some(
-      (r) =>
-        typeof r.value === 'number' && units.some(([u, f]) => r.unit === u && close((r.value as number) / f, want)),
-    )
-  );
-}
-
 /** The manufacturer flag(s) next to the expected id: DLL address, or a long TPL header. */
 function manufacturersAt(telegramHex: string, id: string): string[] {
   const b = Buffer.from(clean(telegramHex), 'hex');
@@ -156,13 +89,13 @@ export function score(cases: readonly Case[], lines: readonly string[]): Score {
       why.push(
         `header id=${String(r?.['id'])} want ${expId}, manufacturer=${String(r?.['manufacturer'])} want ${mf.join('|')}`,
       );
-    const records = ok && Array.isArray(r?.['records']) ? (r?.['records'] as Rec[]) : [];
+    const records = ok && Array.isArray(r?.['records']) ? (r?.['records'] as DataRecord[]) : [];
     let caseValues = 0;
     let caseOk = 0;
     for (const [field, want] of Object.entries(c.expected)) {
-      if (typeof want !== 'number' || !Number.isFinite(want) || !unitsFor(field)) continue;
+      if (typeof want !== 'number' || !Number.isFinite(want) || !scored(field)) continue;
       caseValues++;
-      if (reproduced(records, field, want)) caseOk++;
+      if (reproduces(records, field, want)) caseOk++;
       else if (ok) why.push(`missing ${field}=${want}`);
     }
     s.values += caseValues;

@@ -7,6 +7,7 @@
  * Invariant (property-tested): decodeRecords(encodeRecords(x)).records reproduces the storage,
  * tariff, subunit, function, VIF and value of every record of x.
  */
+import { concatBytes } from '@opensmgw/core';
 import {
   bytesOfHex,
   DATA_FIELD_LENGTH,
@@ -326,13 +327,5 @@ export function encodeRecords(records: readonly RecordInput[], options: EncodeRe
     parts.push(Uint8Array.of(options.moreRecordsFollow ? DIF_MORE_RECORDS_FOLLOW : DIF_MANUFACTURER_DATA));
     if (options.manufacturerData) parts.push(options.manufacturerData);
   }
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

@@ -14,21 +14,15 @@
  */
 import { fromHex, type SmgwError, toSmgwError } from '@opensmgw/core';
 import type { ExplainEntry } from './explain.js';
-import type { DataRecord, RecordFunction } from './records.js';
+import type { DataRecord } from './records.js';
 import { type DecodeOptions, decodeInto, type TelegramProgress } from './telegram.js';
 import type { MacStatus } from './transport-layer.js';
 
-export interface ReportRecord {
-  readonly dif: string;
-  readonly vif: string;
-  readonly storage: number;
-  readonly tariff: number;
-  readonly subunit: number;
-  readonly function: RecordFunction;
-  readonly quantity: string;
-  readonly unit: string;
-  readonly value: number | string | null;
-}
+/** A record of the report: exactly the contract's fields (a DataRecord may one day carry more). */
+export type ReportRecord = Pick<
+  DataRecord,
+  'dif' | 'vif' | 'storage' | 'tariff' | 'subunit' | 'function' | 'quantity' | 'unit' | 'value'
+>;
 
 export interface TelegramReport {
   readonly ok: boolean;

@@ -4,27 +4,35 @@
  */
 import type { DataRecord } from '../src/records.js';
 
-const SUFFIX: Readonly<Record<string, readonly (readonly [string, number])[]>> = {
-  wh: [['Wh', 1]],
-  kwh: [
-    ['Wh', 1e3],
-    ['J', 3.6e6],
-  ],
-  mwh: [['Wh', 1e6]],
-  gj: [['J', 1e9]],
-  mj: [['J', 1e6]],
-  w: [
-    ['W', 1],
-    ['J/h', 3600],
-  ],
-  kw: [
-    ['W', 1e3],
-    ['J/h', 3.6e6],
-  ],
+type Pair = readonly [unit: string, factor: number];
+const energy = (f: number): Pair[] => [
+  ['Wh', f],
+  ['J', f * 3600],
+];
+const power = (f: number): Pair[] => [
+  ['W', f],
+  ['J/h', f * 3600],
+];
+
+/** Field-name suffix -> the accepted [contract unit, factor] pairs (record value / factor = field). */
+const SUFFIX: Readonly<Record<string, readonly Pair[]>> = {
+  wh: energy(1),
+  kwh: energy(1e3),
+  mwh: energy(1e6),
+  gwh: energy(1e9),
+  j: energy(1 / 3600),
+  kj: energy(1e3 / 3600),
+  mj: energy(1e6 / 3600),
+  gj: energy(1e9 / 3600),
+  w: power(1),
+  kw: power(1e3),
+  mw: power(1e6),
+  gjh: power(1e9 / 3600),
   m3: [['m3', 1]],
   l: [['m3', 1e-3]],
   m3h: [['m3/h', 1]],
   lh: [['m3/h', 1e-3]],
+  m3s: [['m3/h', 1 / 3600]],
   kg: [['kg', 1]],
   kgh: [['kg/h', 1]],
   c: [
@@ -33,6 +41,7 @@ const SUFFIX: Readonly<Record<string, readonly (readonly [string, number])[]>> =
   ],
   k: [['K', 1]],
   bar: [['bar', 1]],
+  pa: [['bar', 1e-5]],
   s: [['s', 1]],
   min: [['s', 60]],
   h: [['s', 3600]],
@@ -52,7 +61,11 @@ export function scored(field: string): boolean {
 }
 
 /** True when some record carries the field's value in a contract unit. */
-export function reproduces(records: readonly DataRecord[], field: string, want: number): boolean {
+export function reproduces(
+  records: ReadonlyArray<Pick<DataRecord, 'unit' | 'value'>>,
+  field: string,
+  want: number,
+): boolean {
   const units = SUFFIX[field.slice(field.lastIndexOf('_') + 1)] ?? [];
   return records.some(
     (r) => typeof r.value === 'number' && units.some(([u, f]) => r.unit === u && close((r.value as number) / f, want)),
