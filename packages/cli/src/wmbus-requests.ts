@@ -50,15 +50,25 @@ export function parseKey(key: string | null | undefined): Uint8Array | null {
   return fromHex(key);
 }
 
+/** Only whitespace (a request starts with "{" at once, so this returns early). */
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
 /** The answer line for one request line; null for a blank line (not a request). Never throws. */
 export function answerRequest(line: string, state: DecoderState, options: RequestOptions): string | null {
-  if (line.trim() === '') return null;
+  if (isBlank(line)) return null;
   try {
     const req = parseRequest(line);
     const key = parseKey(req.key);
     let out = '';
     for (const t of req.telegrams) {
-      out = stringifyReport(decodeToReport(fromHex(t), { key, state, ...options }));
+      const decodeOptions = { key, state, explain: options.explain, simulatedPlaintext: options.simulatedPlaintext };
+      out = stringifyReport(decodeToReport(fromHex(t), decodeOptions));
     }
     return out;
   } catch (e) {
