@@ -107,6 +107,12 @@ describe('smgw wmbus decode', () => {
     assert.equal(inWorkers.stdout, inMain.stdout);
     assert.ok(inMain.lines.some((l) => l.includes('"ok":true') && /"vif":"[0-9A-F]+"/.test(l)));
   });
+  it('stops quietly when the reader closes the pipe early (smgw ... | head)', async () => {
+    const input = `${Array.from({ length: 3000 }, () => JSON.stringify({ telegram: N21, key: N21_KEY })).join('\n')}\n`;
+    const r = await runCli(['wmbus', 'decode', '--jsonl'], input, { closeStdoutAfterFirstChunk: true });
+    assert.equal(r.code, 0);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+  });
   it('--workers takes auto or a number (exit 2 otherwise)', async () => {
     const r = await runCli(['wmbus', 'decode', '--jsonl', '--workers', 'many'], '');
     assert.equal(r.code, 2);

@@ -12,7 +12,11 @@ export interface CliRun {
   lines: string[];
 }
 
-export function runCli(args: readonly string[], input?: string): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  input?: string,
+  options: { closeStdoutAfterFirstChunk?: boolean } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', main, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -21,6 +25,7 @@ export function runCli(args: readonly string[], input?: string): Promise<CliRun>
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
+      if (options.closeStdoutAfterFirstChunk) child.stdout.destroy();
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
@@ -29,6 +34,7 @@ export function runCli(args: readonly string[], input?: string): Promise<CliRun>
     child.on('close', (code) => {
       resolve({ code, stdout, stderr, lines: stdout.split('\n').filter((l) => l !== '') });
     });
+    child.stdin.on('error', () => {}); // EPIPE when the child is gone before reading all input
     child.stdin.end(input ?? '');
   });
 }
