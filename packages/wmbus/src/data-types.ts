@@ -271,10 +271,13 @@ export function writeReversedText(out: Uint8Array, offset: number, text: string)
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
-function validDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
+function daysInMonth(year: number, month: number): number {
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (DAYS_IN_MONTH[month] as number) + (leap ? 1 : 0);
+  return (DAYS_IN_MONTH[month] as number) + (leap ? 1 : 0);
+}
+
+function validDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
 /**
@@ -432,4 +435,215 @@ export function writeTimeJ(out: Uint8Array, offset: number, text: string | null)
   out[offset] = second;
   out[offset + 1] = minute;
   out[offset + 2] = hour;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compact profiles (EN 13757-3:2018 Annex F; records with VIFE 13, 1E or 1F): a series of values
+// of one quantity in one variable-length record. The data starts with a two-byte header:
+//
+//   spacing control  bits 7–6  increment mode: 00 absolute values (signed, type B), 01 increments
+//                              (unsigned, type C, every difference ≥ 0), 10 decrements (unsigned,
+//                              every difference ≤ 0, sent as its magnitude), 11 signed differences
+//                              (type B); a difference is the younger value minus the older one
+//                    bits 5–4  spacing unit: seconds, minutes, hours, days
+//                    bits 3–0  data field code (Table 4) of every element
+//   spacing value    1–250 units between two elements; 254 with the unit days, hours or minutes:
+//                    1, 3 or 6 months (calendar months)
+//
+// then the elements, all of the same size. An element the meter has no value for carries the
+// "illegal" code of its type: type B the most negative number (80, 0080, …), type C all ones,
+// BCD all F. The standard's text is not public; this follows the quotes and examples of Annex F
+// and OMS Vol.2 Annex G that open decoders reproduce (exmbus, wmbusmeters, the Kamstrup
+// TTN parser), which agree on all of the above. Left out, because those sources do not pin their
+// meaning down: spacing value 0 (an array without time spacing), 253 (half months), the reserved
+// values 251, 252, 255 and element codes without a fixed integer or BCD size (0, 5, 8, D, F).
+
+export type ProfileMode = 'absolute' | 'increments' | 'decrements' | 'differences';
+export type SpacingUnit = 'second' | 'minute' | 'hour' | 'day';
+/** The time between two elements: a count of units, or calendar months. */
+export type ProfileSpacing = { readonly unit: SpacingUnit; readonly count: number } | { readonly months: 1 | 3 | 6 };
+
+export interface ProfileHeader {
+  readonly mode: ProfileMode;
+  /** Data field code of every element (integer 1–4, 6, 7 or BCD 9–C, E). */
+  readonly elementDataField: number;
+  /** Bytes per element. */
+  readonly elementLength: number;
+  readonly spacing: ProfileSpacing;
+}
+
+const PROFILE_MODES: readonly ProfileMode[] = ['absolute', 'increments', 'decrements', 'differences'];
+const SPACING_UNITS: readonly SpacingUnit[] = ['second', 'minute', 'hour', 'day'];
+const SPACING_SECONDS: Readonly<Record<SpacingUnit, number>> = { second: 1, minute: 60, hour: 3600, day: 86400 };
+/** Spacing value 254: months per spacing by unit bits (seconds: reserved). */
+const MONTHS_BY_UNIT: readonly (0 | 1 | 3 | 6)[] = [0, 6, 3, 1];
+const SPACING_MONTHS = 254;
+const MAX_SPACING_COUNT = 250;
+
+function isProfileElementField(dataField: number): boolean {
+  return isIntegerField(dataField) || isBcdField(dataField);
+}
+
+/** The header of a compact profile, or null for the codes this decoder leaves undecoded (above). */
+export function readProfileHeader(control: number, spacingValue: number): ProfileHeader | null {
+  const elementDataField = control & 0x0f;
+  if (!isProfileElementField(elementDataField)) return null;
+  const unitBits = (control >> 4) & 0x03;
+  let spacing: ProfileSpacing;
+  if (spacingValue >= 1 && spacingValue <= MAX_SPACING_COUNT) {
+    spacing = { unit: SPACING_UNITS[unitBits] as SpacingUnit, count: spacingValue };
+  } else if (spacingValue === SPACING_MONTHS && unitBits !== 0) {
+    spacing = { months: MONTHS_BY_UNIT[unitBits] as 1 | 3 | 6 };
+  } else {
+    return null;
+  }
+  return {
+    mode: PROFILE_MODES[control >> 6] as ProfileMode,
+    elementDataField,
+    elementLength: DATA_FIELD_LENGTH[elementDataField] as number,
+    spacing,
+  };
+}
+
+/** The two header bytes (spacing control, spacing value); throws SMGW_WMBUS_ENCODE for what has no code. */
+export function profileHeaderBytes(h: Omit<ProfileHeader, 'elementLength'>): [number, number] {
+  const mode = PROFILE_MODES.indexOf(h.mode);
+  if (mode < 0) throw new WmbusError('SMGW_WMBUS_ENCODE', `compact profile: mode ${JSON.stringify(h.mode)} unknown`);
+  if (!Number.isInteger(h.elementDataField) || !isProfileElementField(h.elementDataField)) {
+    throw new WmbusError(
+      'SMGW_WMBUS_ENCODE',
+      `compact profile: element data field ${h.elementDataField} is not an integer or BCD code`,
+    );
+  }
+  const s = h.spacing as Partial<{ unit: SpacingUnit; count: number; months: number }>;
+  let unitBits: number;
+  let value: number;
+  if (s.months !== undefined) {
+    unitBits = MONTHS_BY_UNIT.indexOf(s.months as 1 | 3 | 6);
+    if (s.months === 0 || unitBits < 0) {
+      throw new WmbusError('SMGW_WMBUS_ENCODE', `compact profile: a spacing of ${s.months} months has no code`);
+    }
+    value = SPACING_MONTHS;
+  } else {
+    unitBits = SPACING_UNITS.indexOf(s.unit as SpacingUnit);
+    const count = s.count as number;
+    if (unitBits < 0 || !Number.isInteger(count) || count < 1 || count > MAX_SPACING_COUNT) {
+      throw new WmbusError(
+        'SMGW_WMBUS_ENCODE',
+        `compact profile: spacing ${JSON.stringify(h.spacing)} is not 1..${MAX_SPACING_COUNT} seconds, minutes, hours or days`,
+      );
+    }
+    value = count;
+  }
+  return [(mode << 6) | (unitBits << 4) | h.elementDataField, value];
+}
+
+/** True for the modes whose elements are unsigned magnitudes (type C). */
+function unsignedElements(mode: ProfileMode): boolean {
+  return mode === 'increments' || mode === 'decrements';
+}
+
+/** One element's raw number, or null for the illegal code (no value) and invalid BCD. */
+export function readProfileElement(bytes: Uint8Array, offset: number, h: ProfileHeader): number | null {
+  const n = h.elementLength;
+  if (isBcdField(h.elementDataField)) return readBcd(bytes, offset, n);
+  const last = offset + n - 1;
+  if (unsignedElements(h.mode)) {
+    let allOnes = true;
+    for (let i = offset; i <= last && allOnes; i++) allOnes = bytes[i] === 0xff;
+    return allOnes ? null : readInt(bytes, offset, n, false);
+  }
+  let mostNegative = bytes[last] === 0x80;
+  for (let i = offset; i < last && mostNegative; i++) mostNegative = bytes[i] === 0;
+  return mostNegative ? null : readInt(bytes, offset, n, true);
+}
+
+/**
+ * Writes one element; null writes the illegal code. A number that would read back as the illegal
+ * code, or a negative magnitude, throws SMGW_WMBUS_ENCODE.
+ */
+export function writeProfileElement(out: Uint8Array, offset: number, h: ProfileHeader, raw: number | null): void {
+  const n = h.elementLength;
+  const unsigned = unsignedElements(h.mode);
+  if (isBcdField(h.elementDataField)) {
+    if (raw !== null && unsigned && raw < 0) {
+      throw new WmbusError('SMGW_WMBUS_ENCODE', `compact profile: ${h.mode} element ${raw} is negative`);
+    }
+    writeBcd(out, offset, n, raw);
+    return;
+  }
+  if (raw === null) {
+    out.fill(unsigned ? 0xff : 0, offset, offset + n);
+    if (!unsigned) out[offset + n - 1] = 0x80;
+    return;
+  }
+  const illegal = unsigned ? 2 ** (8 * n) - 1 : -(2 ** (8 * n - 1));
+  if (raw === illegal) {
+    throw new WmbusError('SMGW_WMBUS_ENCODE', `compact profile: element ${raw} is the code for "no value"`);
+  }
+  writeInt(out, offset, n, raw, !unsigned);
+}
+
+const DATE_LENGTH = 10; // YYYY-MM-DD
+const MINUTE_LENGTH = 16; // YYYY-MM-DDTHH:MM
+const SECOND_LENGTH = 19; // YYYY-MM-DDTHH:MM:SS
+
+/** Digits of `s` at [from, from + count) as a number, or -1 when one is no digit. */
+function digitsAt(s: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+function pad4(n: number): string {
+  return String(n).padStart(4, '0');
+}
+
+/**
+ * The time `steps` spacings after `base` (before it for negative steps). `base` is a date or
+ * date-time as the readers above write them; the result has the same form (seconds added when
+ * the spacing needs them). Months are calendar months counted from the base: the day stays,
+ * shortened to the month's length, and the last day of a month stays the last day (OMS Vol.2
+ * Annex G: 2008-05-31 back by one month is 2008-04-30, by two 2008-03-31). Null when `base` is
+ * no date (or time only) or a date without a time cannot take a spacing shorter than a day.
+ */
+export function stepTime(base: string, spacing: ProfileSpacing, steps: number): string | null {
+  const len = base.length;
+  if (len !== DATE_LENGTH && len !== MINUTE_LENGTH && len !== SECOND_LENGTH) return null;
+  if (base[4] !== '-' || base[7] !== '-' || (len > DATE_LENGTH && (base[10] !== 'T' || base[13] !== ':'))) return null;
+  if (len === SECOND_LENGTH && base[16] !== ':') return null;
+  const year = digitsAt(base, 0, 4);
+  const month = digitsAt(base, 5, 2);
+  const day = digitsAt(base, 8, 2);
+  const hour = len > DATE_LENGTH ? digitsAt(base, 11, 2) : 0;
+  const minute = len > DATE_LENGTH ? digitsAt(base, 14, 2) : 0;
+  const second = len === SECOND_LENGTH ? digitsAt(base, 17, 2) : 0;
+  if (year < 0 || !validDate(year, month, day) || hour < 0 || hour > 23) return null;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  const time = len === DATE_LENGTH ? '' : base.slice(DATE_LENGTH);
+
+  if ('months' in spacing) {
+    const total = year * 12 + (month - 1) + steps * spacing.months;
+    const y = Math.floor(total / 12);
+    const m = total - 12 * y + 1;
+    const last = daysInMonth(y, m);
+    const d = day === daysInMonth(year, month) ? last : Math.min(day, last);
+    if (y < 0 || y > 9999) return null;
+    return `${pad4(y)}-${PAD2[m]}-${PAD2[d]}${time}`;
+  }
+  const stepSeconds = spacing.count * SPACING_SECONDS[spacing.unit];
+  if (len === DATE_LENGTH && stepSeconds % 86400 !== 0) return null;
+  const t = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  t.setUTCFullYear(year, month - 1, day); // Date.UTC reads years below 100 as 19xx
+  t.setTime(t.getTime() + steps * stepSeconds * 1000);
+  const y = t.getUTCFullYear();
+  if (!Number.isFinite(y) || y < 0 || y > 9999) return null;
+  const date = `${pad4(y)}-${PAD2[t.getUTCMonth() + 1]}-${PAD2[t.getUTCDate()]}`;
+  if (len === DATE_LENGTH) return date;
+  const hm = `${date}T${PAD2[t.getUTCHours()]}:${PAD2[t.getUTCMinutes()]}`;
+  return len === SECOND_LENGTH || stepSeconds % 60 !== 0 ? `${hm}:${PAD2[t.getUTCSeconds()]}` : hm;
 }

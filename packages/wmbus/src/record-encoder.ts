@@ -11,11 +11,16 @@ import { concatBytes } from '@opensmgw/core';
 import {
   bytesOfHex,
   DATA_FIELD_LENGTH,
+  type ProfileMode,
+  type ProfileSpacing,
+  profileHeaderBytes,
+  readProfileHeader,
   writeBcd,
   writeDateG,
   writeDateTimeF,
   writeDateTimeI,
   writeInt,
+  writeProfileElement,
   writeReal32,
   writeReversedText,
   writeTimeJ,
@@ -28,8 +33,11 @@ import {
   DIF_MORE_RECORDS_FOLLOW,
   MAX_DIFES,
   MAX_VIFES,
+  newRecordHeader,
   type RecordFunction,
+  readHeader,
   scale,
+  unscale,
 } from './records.js';
 import { describeVib, type VibMeaning } from './vif-tables.js';
 
@@ -54,6 +62,32 @@ export interface RecordInput {
   readonly value: number | string | null;
   /** Variable-length data (data field D): how to send the value. Default: text for strings, BCD for numbers. */
   readonly lvar?: 'text' | 'bcd' | 'binary';
+  /**
+   * A compact profile to build (EN 13757-3 Annex F): the record's VIB carries VIFE 13, 1E or 1F,
+   * its data field is D and `value` is null. See `ProfileInput`.
+   */
+  readonly profile?: ProfileInput;
+  /**
+   * Set by the decoder on the records it read out of a compact profile: such records are not sent
+   * (the profile record before them, with its hex value, carries them).
+   */
+  readonly profileElement?: number;
+}
+
+/**
+ * The elements of a compact profile, in the decoder's units: `values[k - 1]` is what the decoder
+ * reports for element k (storage number of the record + k), null for "no value". In the modes
+ * that send differences the encoder takes them from the base value: the record of this list with
+ * the same storage number, tariff, subunit and function whose VIB is the profile's without the
+ * profile VIFE (the record the decoder reads the series from). After a null, such a profile can
+ * carry no more values.
+ */
+export interface ProfileInput {
+  readonly mode: ProfileMode;
+  /** Data field code of each element: integer 0x1–0x4, 0x6, 0x7 or BCD 0x9–0xC, 0xE. */
+  readonly elementDataField: number;
+  readonly spacing: ProfileSpacing;
+  readonly values: readonly (number | null)[];
 }
 
 export interface EncodeRecordsOptions {
@@ -152,15 +186,6 @@ function encodeVib(r: RecordInput, index: number): { vib: Uint8Array; chainEnd: 
   return { vib, chainEnd, text };
 }
 
-/** The raw number a value in contract units stands for (inverse of `scale` in records.ts). */
-function unscale(value: number, m: VibMeaning): number {
-  let v = m.offset !== 0 ? value - m.offset : value;
-  const e = m.exponent;
-  if (e < 0) v *= 10 ** -e;
-  else if (e > 0) v /= 10 ** e;
-  return m.factor === 1 ? v : v / m.factor;
-}
-
 /**
  * `unscale` for integer data: the raw integer whose decoded value is `value`. With a large
  * additive offset and a tiny resolution (°F VIFs with 10^-6 corrections) a double cannot tell
@@ -198,6 +223,9 @@ function encodeData(r: RecordInput, dataField: number, m: VibMeaning, index: num
     return new Uint8Array(0);
   }
   if (m.kind === 'raw') {
+    if (typeof value !== 'string' && m.profile !== undefined) {
+      throw fail(index, 'a compact profile is given as hex or as `profile`; its elements are not sent on their own');
+    }
     if (typeof value !== 'string') throw fail(index, 'raw (manufacturer-specific) data must be given as hex');
     const bytes = bytesOfHex(value, `record ${index} value`);
     if (dataField === 0xd) {
@@ -306,6 +334,103 @@ function encodeLvar(r: RecordInput, m: VibMeaning, index: number): Uint8Array {
   return out;
 }
 
+/** A record with its DIB and VIB encoded. */
+interface Headed {
+  readonly r: RecordInput;
+  readonly index: number;
+  readonly dib: Uint8Array;
+  readonly vib: Uint8Array;
+  readonly meaning: VibMeaning;
+}
+
+/** Largest profile content a plain LVAR length byte can announce (EN 13757-3 Table 5: 00–BF). */
+const MAX_PROFILE_BYTES = 0xbf;
+
+/** Storage number, tariff, subunit and function of an encoded record (from its DIB). */
+function dibFields(x: Headed): [number, number, number, number] {
+  const bytes = new Uint8Array(x.dib.length + x.vib.length);
+  bytes.set(x.dib);
+  bytes.set(x.vib, x.dib.length);
+  const h = newRecordHeader();
+  readHeader(bytes, 0, bytes.length, h);
+  return [h.storage, h.tariff, h.subunit, h.functionIndex];
+}
+
+/** The data of a compact profile record: LVAR, header and elements (EN 13757-3 Annex F). */
+function encodeProfile(x: Headed, all: readonly Headed[]): Uint8Array {
+  const { r, index, meaning } = x;
+  const p = r.profile as ProfileInput;
+  const profile = meaning.profile;
+  if (profile === undefined || ((x.dib[0] as number) & 0x0f) !== 0xd) {
+    throw fail(index, 'a compact profile needs data field D and a VIB with VIFE 13, 1E or 1F that names a number');
+  }
+  if (r.value !== null)
+    throw fail(index, 'a compact profile record carries its values in `profile`, `value` must be null');
+  let header: readonly [number, number];
+  try {
+    header = profileHeaderBytes(p);
+  } catch (e) {
+    throw e instanceof WmbusError ? fail(index, e.message) : e;
+  }
+  const h = readProfileHeader(header[0], header[1]);
+  const values = p.values;
+  if (h === null || !Array.isArray(values) || values.length === 0) throw fail(index, 'a compact profile needs values');
+  const length = 2 + values.length * h.elementLength;
+  if (length > MAX_PROFILE_BYTES) throw fail(index, `compact profile of ${length} bytes: at most ${MAX_PROFILE_BYTES}`);
+
+  let previous: number | null = null;
+  if (h.mode !== 'absolute') {
+    const [storage, tariff, subunit, fn] = dibFields(x);
+    const base = all.find((b) => {
+      if (b.r.profile !== undefined || b.meaning.profile !== undefined) return false;
+      let hex = '';
+      for (const byte of b.vib) hex += byte.toString(16).toUpperCase().padStart(2, '0');
+      if (hex !== profile.baseVif) return false;
+      const [s, t, u, f] = dibFields(b);
+      return s === storage && t === tariff && u === subunit && f === fn;
+    });
+    if (base === undefined || typeof base.r.value !== 'number') {
+      throw fail(
+        index,
+        `a compact profile of ${h.mode} needs its base value: a record with VIB ${profile.baseVif}, storage ${storage}`,
+      );
+    }
+    previous = unscaleInteger(base.r.value, profile.element, base.index);
+  }
+  const out = new Uint8Array(1 + length);
+  out[0] = length;
+  out[1] = header[0];
+  out[2] = header[1];
+  const sign = profile.inverse ? -1 : 1;
+  let gap = false;
+  values.forEach((v, k) => {
+    if (v !== null && typeof v !== 'number') throw fail(index, `compact profile value ${k + 1} is no number`);
+    let element: number | null;
+    if (v === null) {
+      element = null;
+      gap = true;
+    } else if (h.mode === 'absolute') {
+      element = unscaleInteger(v, profile.element, index);
+    } else {
+      if (gap)
+        throw fail(
+          index,
+          `compact profile value ${k + 1}: after a value without code a series of differences has no more values`,
+        );
+      const raw = unscaleInteger(v, profile.element, index);
+      const difference = sign * (raw - (previous as number));
+      element = h.mode === 'decrements' ? -difference : difference;
+      previous = raw;
+    }
+    try {
+      writeProfileElement(out, 3 + k * h.elementLength, h, element);
+    } catch (e) {
+      throw e instanceof WmbusError ? fail(index, `compact profile value ${k + 1}: ${e.message}`) : e;
+    }
+  });
+  return out;
+}
+
 /**
  * Encodes data records (and optional leading idle fillers and trailing manufacturer data) into an
  * application-layer payload. Throws SMGW_WMBUS_ENCODE for anything the wire cannot carry.
@@ -317,12 +442,20 @@ export function encodeRecords(records: readonly RecordInput[], options: EncodeRe
     throw new WmbusError('SMGW_WMBUS_ENCODE', `leadingFillers ${fillers} out of range`);
   }
   if (fillers > 0) parts.push(new Uint8Array(fillers).fill(DIF_IDLE_FILLER));
+  const headed: Headed[] = [];
   records.forEach((r, index) => {
+    if (r.profileElement !== undefined) return;
     const dib = encodeDib(r, index);
     const { vib, chainEnd, text } = encodeVib(r, index);
-    const meaning = describeVib(vib, 0, chainEnd, text);
-    parts.push(dib, vib, encodeData(r, (dib[0] as number) & 0x0f, meaning, index));
+    headed.push({ r, index, dib, vib, meaning: describeVib(vib, 0, chainEnd, text) });
   });
+  for (const x of headed) {
+    const data =
+      x.r.profile !== undefined
+        ? encodeProfile(x, headed)
+        : encodeData(x.r, (x.dib[0] as number) & 0x0f, x.meaning, x.index);
+    parts.push(x.dib, x.vib, data);
+  }
   if (options.manufacturerData !== undefined || options.moreRecordsFollow) {
     parts.push(Uint8Array.of(options.moreRecordsFollow ? DIF_MORE_RECORDS_FOLLOW : DIF_MANUFACTURER_DATA));
     if (options.manufacturerData) parts.push(options.manufacturerData);

@@ -17,19 +17,23 @@ import {
   hexOf,
   lvarLayout,
   lvarLength,
+  type ProfileSpacing,
   readBcd,
   readDateG,
   readDateTimeF,
   readDateTimeI,
   readInt,
+  readProfileElement,
+  readProfileHeader,
   readReal32,
   readReversedText,
   readTimeJ,
   readUInt64Decimal,
+  stepTime,
 } from './data-types.js';
 import { truncated, WmbusError } from './errors.js';
-import type { Explain } from './explain.js';
-import { describeVib, type VibMeaning } from './vif-tables.js';
+import type { Explain, ExplainEntry } from './explain.js';
+import { describeVib, type ProfileVib, type VibMeaning } from './vif-tables.js';
 
 export type RecordFunction = 'instantaneous' | 'maximum' | 'minimum' | 'error';
 
@@ -49,6 +53,13 @@ export interface DataRecord {
   readonly unit: string;
   /** Value in base units with the VIF scale applied; dates as ISO-8601; raw bytes as hex; null if invalid. */
   readonly value: number | string | null;
+  /**
+   * Set on the records read out of a compact profile (EN 13757-3 Annex F): the element's place in
+   * the series (1 = next to the base). They follow the profile record, which keeps its raw hex,
+   * and carry its `dif` and `vif` (the bytes they were read from); not part of the CLI contract.
+   * The encoder does not send them again: the profile record carries them.
+   */
+  readonly profileElement?: number;
 }
 
 export interface RecordsResult {
@@ -287,6 +298,8 @@ export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: 
   const h = scratch;
   let pos = 0;
   let undecoded: { offset: number; error: WmbusError } | undefined;
+  /** Compact profiles met on the way: read once the walk has found their base records. */
+  let profiles: PendingProfile[] | undefined;
 
   while (pos < end) {
     const dif = payload[pos] as number;
@@ -384,9 +397,20 @@ export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: 
       value,
     });
     if (explain) explainRecord(explain, payload, start, h, len, m, unit, value);
+    if (m.profile !== undefined && df === 0xd) {
+      profiles ??= [];
+      profiles.push({
+        index: records.length - 1,
+        dataStart,
+        len,
+        explainAt: (explain?.length ?? 0) - 1,
+        vib: m.profile,
+      });
+    }
     pos = dataStart + len;
   }
 
+  if (profiles) expandProfiles(payload, records, profiles, explain);
   const result = { records, manufacturerData, moreRecordsFollow, format: format.slice(0, formatLength) };
   return undecoded ? { ...result, undecoded } : result;
 }
@@ -434,6 +458,15 @@ function readScaled(bytes: Uint8Array, pos: number, len: number, df: number, m: 
 
 const POW10: readonly number[] = Array.from({ length: 40 }, (_, i) => 10 ** i);
 
+/** The raw number a value in contract units stands for (the inverse of `scale`, up to rounding). */
+export function unscale(value: number, m: { exponent: number; factor: number; offset: number }): number {
+  let v = m.offset !== 0 ? value - m.offset : value;
+  const e = m.exponent;
+  if (e < 0) v *= POW10[-e] ?? 10 ** -e;
+  else if (e > 0) v /= POW10[e] ?? 10 ** e;
+  return m.factor === 1 ? v : v / m.factor;
+}
+
 /**
  * raw × factor × 10^exponent + offset. Dividing by an exact power of ten (instead of multiplying
  * by its inexact inverse) keeps results like 2850427 × 10^-2 = 28504.27 correctly rounded.
@@ -445,6 +478,172 @@ export function scale(raw: number, m: { exponent: number; factor: number; offset
   else if (e < 0) v /= POW10[-e] ?? 10 ** -e;
   if (m.offset !== 0) v += m.offset;
   return v === 0 ? 0 : v; // no -0 in the output
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compact profiles (EN 13757-3:2018 Annex F). A record whose VIB carries VIFE 13 (inverse compact
+// profile), 1F (compact profile) or 1E (compact profile with register numbers) holds, in variable
+// length data, a header (data-types.ts) and a series of elements. The series starts at a base:
+// the base time is the date (and time) record with the profile's storage number, tariff and
+// subunit; the base value is the record with those and the profile's function and VIB without the
+// profile VIFE. Element k (1, 2, …) lies k spacings after the base time (before it for 13) and
+// gets storage number base + k. Its value is the element itself in absolute mode; otherwise the
+// value of element k-1 (the base value for k = 1) changed by the element's difference, and
+// unknown once the base or an element is.
+//
+// These rules come from what open decoders agree on (exmbus for EN 13757-3 F.2.7/F.2.8, the
+// wmbusmeters test of OMS Vol.2 Annex G Table G.6/G.7, the Kamstrup TTN parser, wmbusmeters'
+// storage numbering); 1E is read like 1F, which no open decoder implements but which the corpus
+// telegrams that carry it (Sontex, WEH) bear out: their series rise from the base to the current
+// reading. The profile record keeps its hex; a profile that does not fit these rules (see
+// `readProfileHeader`, or an increment mode without a base value record) is only that hex.
+
+interface PendingProfile {
+  /** Index of the profile record in `records`. */
+  readonly index: number;
+  /** Offset of the LVAR byte and the data length including it. */
+  readonly dataStart: number;
+  readonly len: number;
+  /** Index of the explain entry of the data (when explaining). */
+  readonly explainAt: number;
+  readonly vib: ProfileVib;
+}
+
+interface Expansion {
+  readonly records: DataRecord[];
+  readonly explain: ExplainEntry[];
+}
+
+/**
+ * Appends the records read out of each profile after the profile record. The bases are looked up
+ * in the records as decoded (before any expansion), so one profile's elements never serve as
+ * another's base.
+ */
+function expandProfiles(
+  bytes: Uint8Array,
+  records: DataRecord[],
+  pending: readonly PendingProfile[],
+  explain?: Explain,
+): void {
+  const done = pending.map((p) => expandProfile(bytes, records, p, explain !== undefined));
+  for (let j = pending.length - 1; j >= 0; j--) {
+    const p = pending[j] as PendingProfile;
+    const e = done[j] as Expansion | string;
+    if (typeof e !== 'string') records.splice(p.index + 1, 0, ...e.records);
+    if (!explain) continue;
+    const entry = explain[p.explainAt] as ExplainEntry;
+    if (typeof e === 'string')
+      explain[p.explainAt] = { ...entry, text: `${entry.text}; compact profile not read: ${e}` };
+    else explain.splice(p.explainAt, 1, ...e.explain);
+  }
+}
+
+function spacingText(s: ProfileSpacing): string {
+  if ('months' in s) return s.months === 1 ? '1 month' : `${s.months} months`;
+  return `${s.count} ${s.unit}${s.count === 1 ? '' : 's'}`;
+}
+
+/** The elements of one profile as records, or why it stays hex. */
+function expandProfile(
+  bytes: Uint8Array,
+  records: readonly DataRecord[],
+  p: PendingProfile,
+  explaining: boolean,
+): Expansion | string {
+  const r = records[p.index] as DataRecord;
+  const profile = p.vib;
+  const c = p.dataStart + 1; // after the LVAR byte
+  const end = p.dataStart + p.len;
+  if (end - c < 2) return 'no header';
+  const header = readProfileHeader(bytes[c] as number, bytes[c + 1] as number);
+  if (!header) return `header ${hexOf(bytes, c, c + 2)} not understood`;
+  const count = (end - c - 2) / header.elementLength;
+  if (count < 1 || !Number.isInteger(count)) return `${end - c - 2} bytes are no whole number of elements`;
+
+  let baseTime: DataRecord | undefined;
+  let baseValue: DataRecord | undefined;
+  for (const x of records) {
+    if (x.storage !== r.storage || x.tariff !== r.tariff || x.subunit !== r.subunit) continue;
+    if (baseTime === undefined && (x.quantity === 'date' || x.quantity === 'date and time')) baseTime = x;
+    if (baseValue === undefined && x.vif === profile.baseVif && x.function === r.function) baseValue = x;
+  }
+  const element = profile.element;
+  let previous: number | null = null;
+  if (header.mode !== 'absolute') {
+    if (baseValue === undefined) return `no base value record (VIF ${profile.baseVif}, storage ${r.storage})`;
+    if (typeof baseValue.value === 'string') return 'the base value is no number';
+    previous = baseValue.value === null ? null : rawOf(baseValue.value, element);
+  }
+  const time = typeof baseTime?.value === 'string' ? baseTime.value : null;
+  const withTimes = time !== null && stepTime(time, header.spacing, 1) !== null;
+
+  const out: DataRecord[] = [];
+  const entries: ExplainEntry[] = [];
+  if (explaining) {
+    entries.push({
+      layer: 'apl',
+      offset: p.dataStart,
+      hex: hexOf(bytes, p.dataStart, c + 2),
+      text: `LVAR ${p.len - 1} bytes: compact profile of ${count} elements (${header.mode}, ${DATA_FIELD_NAME[header.elementDataField]}), one every ${spacingText(header.spacing)} ${profile.inverse ? 'back' : 'on'} from ${time ?? 'an unknown base time'}${previous === null ? '' : `, base value ${scale(previous, element)}${element.unit ? ` ${element.unit}` : ''}`}`,
+    });
+  }
+  const step = profile.inverse ? -1 : 1;
+  for (let k = 1, o = c + 2; k <= count; k++, o += header.elementLength) {
+    const e = readProfileElement(bytes, o, header);
+    let raw: number | null;
+    if (header.mode === 'absolute') raw = e;
+    else if (previous === null || e === null) raw = null;
+    else raw = previous + step * (header.mode === 'decrements' ? -e : e);
+    if (header.mode !== 'absolute') previous = raw;
+    const value = raw === null ? null : scale(raw, element);
+    const storage = r.storage + k;
+    const at = withTimes ? stepTime(time as string, header.spacing, step * k) : null;
+    if (withTimes) {
+      out.push({
+        dif: r.dif,
+        vif: r.vif,
+        storage,
+        tariff: r.tariff,
+        subunit: r.subunit,
+        function: 'instantaneous',
+        quantity: (baseTime as DataRecord).quantity,
+        unit: at !== null && at.length === 10 ? 'date' : 'datetime',
+        value: at,
+        profileElement: k,
+      });
+    }
+    out.push({
+      dif: r.dif,
+      vif: r.vif,
+      storage,
+      tariff: r.tariff,
+      subunit: r.subunit,
+      function: r.function,
+      quantity: element.quantity,
+      unit: element.unit,
+      value,
+      profileElement: k,
+    });
+    if (explaining) {
+      entries.push({
+        layer: 'apl',
+        offset: o,
+        hex: hexOf(bytes, o, o + header.elementLength),
+        text: `element ${k} (storage ${storage}${at === null ? '' : `, ${at}`}): ${e === null ? 'no value' : header.mode === 'absolute' ? e : `${header.mode === 'differences' ? 'difference' : header.mode.slice(0, -1)} ${e}`}; ${element.quantity} = ${value === null ? 'invalid/none' : value}${value !== null && element.unit ? ` ${element.unit}` : ''}`,
+      });
+    }
+  }
+  return { records: out, explain: entries };
+}
+
+/**
+ * The raw integer behind a decoded base value (so that sums stay exact: 1013 - 258, not
+ * 1.013 - 0.258); a value that is no integer multiple of the resolution (a real) stays as it is.
+ */
+function rawOf(value: number, m: VibMeaning): number {
+  const raw = unscale(value, m);
+  const rounded = Math.round(raw);
+  return Math.abs(raw - rounded) <= 1e-6 * Math.max(1, Math.abs(rounded)) ? rounded : raw;
 }
 
 function explainRecord(

@@ -39,6 +39,22 @@ export interface VibMeaning {
   readonly kind: ValueKind;
   /** One explanation per VIB byte (plain-text bytes excluded), for --explain. */
   readonly byteTexts: readonly string[];
+  /** Set when the VIB marks a compact profile whose elements can be decoded (records.ts). */
+  readonly profile?: ProfileVib;
+}
+
+/**
+ * A compact profile's VIB (combinable VIFE 13, 1E or 1F, EN 13757-3 Annex F): the record holds a
+ * series of values of the quantity the rest of the VIB names, spaced in time from a base time
+ * and, for increment modes, a base value sent in records of their own.
+ */
+export interface ProfileVib {
+  /** VIFE 13 (inverse compact profile): the elements run back in time from the base; 1E, 1F: forward. */
+  readonly inverse: boolean;
+  /** The VIB without the profile VIFE, upper-case hex: the VIB of the base value's record. */
+  readonly baseVif: string;
+  /** What each element's value means: the VIB without the profile VIFE. */
+  readonly element: VibMeaning;
 }
 
 /** Seconds per unit of the 2-bit time unit fields "nn" (s, min, h, d). */
@@ -360,8 +376,8 @@ type VifeEffect =
   | { readonly type: 'duration'; readonly seconds: number }
   /** The record counts events. */
   | { readonly type: 'count' }
-  /** The data is a structure of its own (compact profiles): kept as hex. */
-  | { readonly type: 'raw' }
+  /** A compact profile (Annex F): the record's data is a series; the record itself is kept as hex. */
+  | { readonly type: 'profile'; readonly inverse: boolean }
   /** VIFE FC: the next VIFE comes from Table 16. */
   | { readonly type: 'extension' }
   /** VIFE FF: the following VIFEs (and the data) are manufacturer specific. */
@@ -396,8 +412,9 @@ const NOTE: VifeEffect = { type: 'note' };
 const ERROR: VifeEffect = { type: 'error' };
 const NO_UNIT: VifeEffect = { type: 'no-unit' };
 const TIMEPOINT: VifeEffect = { type: 'timepoint' };
-/** Compact profiles (EN 13757-3 Annex F): a series of values in one LVAR, kept as hex. */
-const RAW: VifeEffect = { type: 'raw' };
+/** Compact profiles (EN 13757-3 Annex F): a series of values in one LVAR (records.ts decodes it). */
+const FORWARD_PROFILE: VifeEffect = { type: 'profile', inverse: false };
+const INVERSE_PROFILE: VifeEffect = { type: 'profile', inverse: true };
 const LOWER_UPPER = (code: number): string => (code & 0x08 ? 'upper' : 'lower');
 const FIRST_LAST = (code: number): string => (code & 0x04 ? 'last' : 'first');
 const BEGIN_END = (code: number): string => (code & 0x01 ? 'end' : 'begin');
@@ -428,11 +445,11 @@ const RECORD_ERRORS: readonly [number, string][] = [
 export const COMBINABLE_VIFES = expandVifes([
   ...RECORD_ERRORS.map(([code, text]): VifeRow => ({ from: code, to: code, text, effect: ERROR })),
   { from: 0x12, to: 0x12, text: 'average value', effect: NOTE },
-  { from: 0x13, to: 0x13, text: 'inverse compact profile', effect: RAW },
+  { from: 0x13, to: 0x13, text: 'inverse compact profile', effect: INVERSE_PROFILE },
   { from: 0x14, to: 0x14, text: 'relative deviation', effect: NOTE },
   { from: 0x1d, to: 0x1d, text: 'standard conform data content', effect: NOTE },
-  { from: 0x1e, to: 0x1e, text: 'compact profile with register numbers', effect: RAW },
-  { from: 0x1f, to: 0x1f, text: 'compact profile', effect: RAW },
+  { from: 0x1e, to: 0x1e, text: 'compact profile with register numbers', effect: FORWARD_PROFILE },
+  { from: 0x1f, to: 0x1f, text: 'compact profile', effect: FORWARD_PROFILE },
   { from: 0x20, to: 0x20, text: 'per second', effect: { type: 'per-time', seconds: 1 } },
   { from: 0x21, to: 0x21, text: 'per minute', effect: { type: 'per-time', seconds: 60 } },
   { from: 0x22, to: 0x22, text: 'per hour', effect: { type: 'per-time', seconds: 3600 } },
@@ -608,6 +625,9 @@ export function describeVib(vib: Uint8Array, start: number, end: number, plainTe
 
   // The combinable VIFEs, in order. After VIFE FF the rest is the manufacturer's.
   let manufacturer = false;
+  /** Offset of the compact-profile VIFE (-1: none, -2: more than one) and its direction. */
+  let profileAt = -1;
+  let inverse = false;
   for (; i < end; i++) {
     const vife = vib[i] as number;
     if (manufacturer) {
@@ -665,9 +685,11 @@ export function describeVib(vib: Uint8Array, start: number, end: number, plainTe
         factor = effect.seconds;
         offset = 0;
         break;
-      case 'raw':
+      case 'profile':
         kind = 'raw';
         unit = '';
+        profileAt = profileAt === -1 ? i : -2;
+        inverse = effect.inverse;
         break;
       case 'count':
         kind = 'unsigned';
@@ -682,7 +704,33 @@ export function describeVib(vib: Uint8Array, start: number, end: number, plainTe
     notes += notes ? `, ${e.text}` : e.text;
   }
   if (notes) quantity = `${quantity} (${notes})`;
-  return { quantity, unit, exponent, factor, offset, kind, byteTexts: texts };
+  const meaning = { quantity, unit, exponent, factor, offset, kind, byteTexts: texts };
+  if (profileAt < 0 || kind !== 'raw' || manufacturer || code === 0x7c) return meaning;
+  const profile = profileVib(vib, start, end, profileAt, inverse);
+  return profile ? { ...meaning, profile } : meaning;
+}
+
+/**
+ * The profile part of a compact profile's meaning: the VIB without the profile VIFE (at
+ * `profileAt`) names the base value's record and each element's quantity. Null when the elements
+ * would be no numbers (a time point, manufacturer-specific data): such profiles stay hex.
+ */
+function profileVib(
+  vib: Uint8Array,
+  start: number,
+  end: number,
+  profileAt: number,
+  inverse: boolean,
+): ProfileVib | null {
+  const base = new Uint8Array(end - start - 1);
+  let n = 0;
+  for (let i = start; i < end; i++) if (i !== profileAt) base[n++] = (vib[i] as number) | 0x80;
+  base[n - 1] = (base[n - 1] as number) & 0x7f;
+  const element = describeVib(base, 0, n, null);
+  if (element.kind !== 'number' && element.kind !== 'unsigned') return null;
+  let baseVif = '';
+  for (let i = 0; i < n; i++) baseVif += hex2(base[i] as number);
+  return { inverse, baseVif, element };
 }
 
 function scaleText(e: VifEntry): string {
