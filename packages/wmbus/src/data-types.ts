@@ -565,10 +565,10 @@ export function readProfileElement(bytes: Uint8Array, offset: number, h: Profile
 export function writeProfileElement(out: Uint8Array, offset: number, h: ProfileHeader, raw: number | null): void {
   const n = h.elementLength;
   const unsigned = unsignedElements(h.mode);
+  if (raw !== null && unsigned && raw < 0) {
+    throw new WmbusError('SMGW_WMBUS_ENCODE', `compact profile: ${h.mode} element ${raw} is negative`);
+  }
   if (isBcdField(h.elementDataField)) {
-    if (raw !== null && unsigned && raw < 0) {
-      throw new WmbusError('SMGW_WMBUS_ENCODE', `compact profile: ${h.mode} element ${raw} is negative`);
-    }
     writeBcd(out, offset, n, raw);
     return;
   }

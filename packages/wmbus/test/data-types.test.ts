@@ -6,20 +6,26 @@ import {
   hexOf,
   lvarLayout,
   lvarLength,
+  type ProfileHeader,
+  profileHeaderBytes,
   readBcd,
   readDateG,
   readDateTimeF,
   readDateTimeI,
   readInt,
+  readProfileElement,
+  readProfileHeader,
   readReal32,
   readReversedText,
   readTimeJ,
   readUInt64Decimal,
+  stepTime,
   writeBcd,
   writeDateG,
   writeDateTimeF,
   writeDateTimeI,
   writeInt,
+  writeProfileElement,
   writeReal32,
   writeReversedText,
   writeTimeJ,
@@ -200,5 +206,135 @@ describe('date and time types (EN 13757-3 Annex A)', () => {
     assert.throws(() => writeDateG(g, 0, '1970-01-01'), isEncodeError);
     assert.throws(() => writeDateTimeF(f, 0, '2008-05-31'), isEncodeError);
     assert.throws(() => writeDateTimeF(f, 0, '2008-05-31T23:50:01'), isEncodeError);
+  });
+});
+
+describe('compact profile header and elements (EN 13757-3 Annex F)', () => {
+  it('reads the spacing control and spacing value bytes', () => {
+    // OMS Vol.2 Annex G Table G.6: increments, days, 4-digit BCD; FE with days: one month
+    assert.deepEqual(readProfileHeader(0x7a, 0xfe), {
+      mode: 'increments',
+      elementDataField: 0xa,
+      elementLength: 2,
+      spacing: { months: 1 },
+    });
+    // EN 13757-3 F.2.7: increments, hours, 2-digit BCD, every hour
+    assert.deepEqual(readProfileHeader(0x69, 0x01), {
+      mode: 'increments',
+      elementDataField: 0x9,
+      elementLength: 1,
+      spacing: { unit: 'hour', count: 1 },
+    });
+    assert.equal(readProfileHeader(0x34, 0xfe)?.mode, 'absolute');
+    assert.equal(readProfileHeader(0xb3, 0x0f)?.mode, 'decrements');
+    assert.deepEqual(readProfileHeader(0xfb, 0xfa)?.spacing, { unit: 'day', count: 250 });
+    assert.deepEqual(readProfileHeader(0xe7, 0xfe)?.spacing, { months: 3 });
+    assert.deepEqual(readProfileHeader(0xd6, 0xfe)?.spacing, { months: 6 });
+    assert.deepEqual(readProfileHeader(0x06, 0x3c)?.spacing, { unit: 'second', count: 60 });
+    assert.equal(readProfileHeader(0xd6, 0xfe)?.elementLength, 6);
+  });
+  it('leaves the codes whose meaning is not pinned down to the raw record', () => {
+    for (const value of [0x00, 0xfb, 0xfc, 0xfd, 0xff]) assert.equal(readProfileHeader(0x3a, value), null, `${value}`);
+    assert.equal(readProfileHeader(0x0a, 0xfe), null); // months with the seconds unit
+    for (const df of [0x0, 0x5, 0x8, 0xd, 0xf]) assert.equal(readProfileHeader(0x30 | df, 0x01), null, `${df}`);
+  });
+  it('writes the header bytes it reads', () => {
+    for (const [control, value] of [
+      [0x7a, 0xfe],
+      [0x69, 0x01],
+      [0xe7, 0xfe],
+      [0xd6, 0xfe],
+      [0x06, 0x3c],
+      [0xbe, 0xfa],
+    ] as const) {
+      const h = readProfileHeader(control, value) as ProfileHeader;
+      assert.deepEqual(profileHeaderBytes(h), [control, value]);
+    }
+    const h = { mode: 'absolute', elementDataField: 0x2 } as const;
+    assert.throws(() => profileHeaderBytes({ ...h, spacing: { unit: 'day', count: 0 } }), isEncodeError);
+    assert.throws(() => profileHeaderBytes({ ...h, spacing: { months: 12 as 1 } }), isEncodeError);
+    assert.throws(() => profileHeaderBytes({ ...h, elementDataField: 0xd, spacing: { months: 1 } }), isEncodeError);
+  });
+  it('reads the "illegal" code of each element type as no value', () => {
+    const header = (control: number) => readProfileHeader(control, 1) as ProfileHeader;
+    // type B (absolute values, signed differences): the most negative number
+    for (const [df, hex] of [
+      [0x1, '80'],
+      [0x2, '0080'],
+      [0x3, '000080'],
+      [0x4, '00000080'],
+      [0x6, '000000000080'],
+      [0x7, '0000000000000080'],
+    ] as const) {
+      assert.equal(readProfileElement(fromHex(hex), 0, header(df)), null, hex);
+      assert.equal(readProfileElement(fromHex(hex), 0, header(0xc0 | df)), null, hex);
+      assert.notEqual(readProfileElement(fromHex(hex), 0, header(0x40 | df)), null, hex); // type C: a number
+    }
+    assert.equal(readProfileElement(fromHex('7F'), 0, header(0x01)), 127);
+    assert.equal(readProfileElement(fromHex('81'), 0, header(0x01)), -127);
+    // type C (increments, decrements): all ones
+    assert.equal(readProfileElement(fromHex('FFFF'), 0, header(0x42)), null);
+    assert.equal(readProfileElement(fromHex('FEFF'), 0, header(0x82)), 65534);
+    // BCD: all F
+    assert.equal(readProfileElement(fromHex('FFFFFF'), 0, header(0x0b)), null);
+    assert.equal(readProfileElement(fromHex('990000'), 0, header(0x0b)), 99);
+  });
+  it('writes the illegal code for null and refuses numbers that would read back as it', () => {
+    const header = (control: number) => readProfileHeader(control, 1) as ProfileHeader;
+    const write = (control: number, raw: number | null) => {
+      const h = header(control);
+      const out = new Uint8Array(h.elementLength);
+      writeProfileElement(out, 0, h, raw);
+      assert.equal(readProfileElement(out, 0, h), raw);
+      return hexOf(out, 0, out.length);
+    };
+    assert.equal(write(0x02, null), '0080');
+    assert.equal(write(0x42, null), 'FFFF');
+    assert.equal(write(0x0a, null), 'FFFF');
+    assert.equal(write(0xc4, -5), 'FBFFFFFF');
+    assert.equal(write(0x4a, 258), '5802');
+    assert.throws(() => write(0x02, -32768), isEncodeError);
+    assert.throws(() => write(0x42, 65535), isEncodeError);
+    assert.throws(() => write(0x42, -1), isEncodeError);
+    assert.throws(() => write(0x8a, -1), isEncodeError);
+  });
+});
+
+describe('stepTime: the time of a compact profile element', () => {
+  const month = { months: 1 } as const;
+  it('counts calendar months from the base; the last day of a month stays the last day', () => {
+    // OMS Vol.2 Annex G Table G.7: back from 2008-05-31
+    assert.deepEqual(
+      [1, 2, 3, 4].map((k) => stepTime('2008-05-31', month, -k)),
+      ['2008-04-30', '2008-03-31', '2008-02-29', '2008-01-31'],
+    );
+    assert.equal(stepTime('2019-10-31', month, 4), '2020-02-29');
+    assert.equal(stepTime('2020-01-30', month, 1), '2020-02-29');
+    assert.equal(stepTime('2020-01-30', month, 2), '2020-03-30'); // counted from the base, not from the step before
+    assert.equal(stepTime('2026-02-01', month, -14), '2024-12-01');
+    assert.equal(stepTime('2026-02-01', { months: 6 }, -3), '2024-08-01');
+    assert.equal(stepTime('2021-09-30T10:15', { months: 3 }, 1), '2021-12-31T10:15');
+  });
+  it('adds seconds, minutes, hours and days; seconds appear when the spacing needs them', () => {
+    assert.equal(stepTime('2010-01-01T00:00', { unit: 'hour', count: 1 }, 3), '2010-01-01T03:00');
+    assert.equal(stepTime('2010-01-01T00:00', { unit: 'minute', count: 15 }, -1), '2009-12-31T23:45');
+    assert.equal(stepTime('2010-01-01T00:00', { unit: 'second', count: 30 }, 1), '2010-01-01T00:00:30');
+    assert.equal(stepTime('2020-02-29T12:30:15', { unit: 'second', count: 45 }, 1), '2020-02-29T12:31:00');
+    assert.equal(stepTime('2020-02-28', { unit: 'day', count: 1 }, 2), '2020-03-01');
+    assert.equal(stepTime('2020-02-28', { unit: 'hour', count: 24 }, 1), '2020-02-29');
+  });
+  it('gives null for a date that cannot take the spacing and for anything but a date', () => {
+    assert.equal(stepTime('2020-02-28', { unit: 'hour', count: 1 }, 1), null);
+    for (const bad of [
+      '',
+      '12:00:00',
+      '2008-02-30',
+      '2008-13-01',
+      '2008-05-31T24:00',
+      '2008-05-31 23:50',
+      'x'.repeat(10),
+    ]) {
+      assert.equal(stepTime(bad, month, 1), null, bad);
+    }
   });
 });

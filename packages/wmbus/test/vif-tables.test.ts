@@ -154,6 +154,27 @@ describe('combinable VIFEs (EN 13757-3 Tables 15 and 16)', () => {
     assert.equal(vib('9339').kind, 'timepoint');
     assert.equal(vib('EE13').kind, 'raw'); // inverse compact profile
   });
+  it('mark compact profiles: the record stays hex, its elements mean the VIB without the profile VIFE', () => {
+    const inverse = vib('EE13');
+    assert.deepEqual([inverse.quantity, inverse.unit], ['heat cost allocation (inverse compact profile)', '']);
+    assert.equal(inverse.profile?.inverse, true);
+    assert.equal(inverse.profile?.baseVif, '6E');
+    assert.deepEqual(
+      [inverse.profile?.element.quantity, inverse.profile?.element.unit],
+      ['heat cost allocation', 'HCA'],
+    );
+    assert.deepEqual([vib('951F').profile?.inverse, vib('951F').profile?.baseVif], [false, '15']);
+    assert.deepEqual([vib('931E').profile?.inverse, vib('931E').profile?.baseVif], [false, '13']);
+    // the profile VIFE anywhere among the combinable VIFEs; the rest keeps its meaning
+    const corrected = vib('939373'); // volume, inverse compact profile, correction factor 10^-3
+    assert.equal(corrected.profile?.baseVif, '9373');
+    assert.equal(scale(5, corrected.profile?.element as VibMeaning), 0.000005);
+    assert.equal(vib('FB8213').profile?.baseVif, 'FB02');
+    // no series of numbers: time points, manufacturer VIFEs, two profile VIFEs, plain text
+    for (const hex of ['ED13', 'EC1F', '93FF13', '93931F', '939E13']) assert.equal(vib(hex).profile, undefined, hex);
+    assert.equal(vib('FC13', 'kWh').profile, undefined);
+    assert.equal(vib('13').profile, undefined);
+  });
   it('name record errors', () => {
     assert.equal(vib('9315').quantity, 'volume (error: no data available)');
   });
