@@ -397,7 +397,7 @@ export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: 
       value,
     });
     if (explain) explainRecord(explain, payload, start, h, len, m, unit, value);
-    if (m.profile !== undefined && df === 0xd) {
+    if (kind === 'raw' && df === 0xd && m.profile !== undefined) {
       profiles ??= [];
       profiles.push({
         index: records.length - 1,
