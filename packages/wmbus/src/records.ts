@@ -410,8 +410,12 @@ export function decodeRecords(payload: Uint8Array, explain?: Explain, options?: 
     pos = dataStart + len;
   }
 
-  if (profiles) expandProfiles(payload, records, profiles, explain);
-  const result = { records, manufacturerData, moreRecordsFollow, format: format.slice(0, formatLength) };
+  const result = {
+    records: profiles ? expandProfiles(payload, records, profiles, explain) : records,
+    manufacturerData,
+    moreRecordsFollow,
+    format: format.slice(0, formatLength),
+  };
   return undecoded ? { ...result, undecoded } : result;
 }
 
@@ -515,27 +519,51 @@ interface Expansion {
 }
 
 /**
- * Appends the records read out of each profile after the profile record. The bases are looked up
- * in the records as decoded (before any expansion), so one profile's elements never serve as
- * another's base.
+ * The records with those read out of each profile after the profile record (a new array; the
+ * explain entry of each profile's data replaced by one per header and element). The bases are
+ * looked up in the records as decoded, so one profile's elements never serve as another's base.
  */
 function expandProfiles(
   bytes: Uint8Array,
-  records: DataRecord[],
+  records: readonly DataRecord[],
   pending: readonly PendingProfile[],
   explain?: Explain,
-): void {
-  const done = pending.map((p) => expandProfile(bytes, records, p, explain !== undefined));
-  for (let j = pending.length - 1; j >= 0; j--) {
-    const p = pending[j] as PendingProfile;
-    const e = done[j] as Expansion | string;
-    if (typeof e !== 'string') records.splice(p.index + 1, 0, ...e.records);
-    if (!explain) continue;
-    const entry = explain[p.explainAt] as ExplainEntry;
-    if (typeof e === 'string')
-      explain[p.explainAt] = { ...entry, text: `${entry.text}; compact profile not read: ${e}` };
-    else explain.splice(p.explainAt, 1, ...e.explain);
+): DataRecord[] {
+  // The first date record and the first record of each VIB per storage number, tariff and
+  // subunit (and function): one pass, so that many profiles cost no more than one each.
+  const times = new Map<string, DataRecord>();
+  const values = new Map<string, DataRecord>();
+  for (const x of records) {
+    const at = `${x.storage}/${x.tariff}/${x.subunit}`;
+    if ((x.quantity === 'date' || x.quantity === 'date and time') && !times.has(at)) times.set(at, x);
+    const key = `${at}/${x.function}/${x.vif}`;
+    if (!values.has(key)) values.set(key, x);
   }
+  const out: DataRecord[] = [];
+  const entries: ExplainEntry[] = [];
+  const firstEntry = (pending[0] as PendingProfile).explainAt;
+  let r = 0;
+  let e = firstEntry;
+  for (const p of pending) {
+    while (r <= p.index) out.push(records[r++] as DataRecord);
+    const record = records[p.index] as DataRecord;
+    const at = `${record.storage}/${record.tariff}/${record.subunit}`;
+    const bases = { time: times.get(at), value: values.get(`${at}/${record.function}/${p.vib.baseVif}`) };
+    const done = expandProfile(bytes, record, p, bases, explain !== undefined);
+    if (typeof done !== 'string') for (const x of done.records) out.push(x);
+    if (!explain) continue;
+    while (e < p.explainAt) entries.push(explain[e++] as ExplainEntry);
+    const entry = explain[e++] as ExplainEntry;
+    if (typeof done === 'string') entries.push({ ...entry, text: `${entry.text}; compact profile not read: ${done}` });
+    else for (const x of done.explain) entries.push(x);
+  }
+  while (r < records.length) out.push(records[r++] as DataRecord);
+  if (explain) {
+    while (e < explain.length) entries.push(explain[e++] as ExplainEntry);
+    explain.length = firstEntry;
+    for (const x of entries) explain.push(x);
+  }
+  return out;
 }
 
 function spacingText(s: ProfileSpacing): string {
@@ -546,11 +574,11 @@ function spacingText(s: ProfileSpacing): string {
 /** The elements of one profile as records, or why it stays hex. */
 function expandProfile(
   bytes: Uint8Array,
-  records: readonly DataRecord[],
+  r: DataRecord,
   p: PendingProfile,
+  bases: { readonly time: DataRecord | undefined; readonly value: DataRecord | undefined },
   explaining: boolean,
 ): Expansion | string {
-  const r = records[p.index] as DataRecord;
   const profile = p.vib;
   const c = p.dataStart + 1; // after the LVAR byte
   const end = p.dataStart + p.len;
@@ -560,13 +588,8 @@ function expandProfile(
   const count = (end - c - 2) / header.elementLength;
   if (count < 1 || !Number.isInteger(count)) return `${end - c - 2} bytes are no whole number of elements`;
 
-  let baseTime: DataRecord | undefined;
-  let baseValue: DataRecord | undefined;
-  for (const x of records) {
-    if (x.storage !== r.storage || x.tariff !== r.tariff || x.subunit !== r.subunit) continue;
-    if (baseTime === undefined && (x.quantity === 'date' || x.quantity === 'date and time')) baseTime = x;
-    if (baseValue === undefined && x.vif === profile.baseVif && x.function === r.function) baseValue = x;
-  }
+  const baseTime = bases.time;
+  const baseValue = bases.value;
   const element = profile.element;
   let previous: number | null = null;
   if (header.mode !== 'absolute') {
@@ -607,7 +630,7 @@ function expandProfile(
         subunit: r.subunit,
         function: 'instantaneous',
         quantity: (baseTime as DataRecord).quantity,
-        unit: at !== null && at.length === 10 ? 'date' : 'datetime',
+        unit: (time as string).length === 10 ? 'date' : 'datetime',
         value: at,
         profileElement: k,
       });
