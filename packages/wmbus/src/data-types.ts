@@ -515,7 +515,7 @@ export function profileHeaderBytes(h: Omit<ProfileHeader, 'elementLength'>): [nu
       `compact profile: element data field ${h.elementDataField} is not an integer or BCD code`,
     );
   }
-  const s = h.spacing as Partial<{ unit: SpacingUnit; count: number; months: number }>;
+  const s = (h.spacing ?? {}) as Partial<{ unit: SpacingUnit; count: number; months: number }>;
   let unitBits: number;
   let value: number;
   if (s.months !== undefined) {

@@ -360,6 +360,7 @@ function dibFields(x: Headed): [number, number, number, number] {
 function encodeProfile(x: Headed, all: readonly Headed[]): Uint8Array {
   const { r, index, meaning } = x;
   const p = r.profile as ProfileInput;
+  if (typeof p !== 'object' || p === null) throw fail(index, 'profile must be an object');
   const profile = meaning.profile;
   if (profile === undefined || ((x.dib[0] as number) & 0x0f) !== 0xd) {
     throw fail(index, 'a compact profile needs data field D and a VIB with VIFE 13, 1E or 1F that names a number');
@@ -382,7 +383,6 @@ function encodeProfile(x: Headed, all: readonly Headed[]): Uint8Array {
   if (h.mode !== 'absolute') {
     const [storage, tariff, subunit, fn] = dibFields(x);
     const base = all.find((b) => {
-      if (b.r.profile !== undefined || b.meaning.profile !== undefined) return false;
       let hex = '';
       for (const byte of b.vib) hex += byte.toString(16).toUpperCase().padStart(2, '0');
       if (hex !== profile.baseVif) return false;

@@ -343,7 +343,7 @@ describe('compact profiles: encoding', () => {
 // Properties: any profile the encoder builds decodes to its values at the right times, and
 // hostile profile records throw nothing but WmbusError.
 
-const RUNS = { roundTrip: 4_000, hostile: 20_000 };
+const RUNS = { roundTrip: 4_000, hostile: 20_000, encoderGarbage: 5_000 };
 
 const spacingArb: fc.Arbitrary<ProfileInput['spacing']> = fc.oneof(
   fc.record({
@@ -487,6 +487,49 @@ describe('compact profiles: properties', () => {
         }
       }),
       { numRuns: RUNS.hostile },
+    );
+  });
+
+  it(`encoder: arbitrary profile inputs are encoded or refused with SMGW_WMBUS_ENCODE (${RUNS.encoderGarbage} runs)`, () => {
+    const anything = fc.oneof(fc.anything(), fc.integer({ min: -3, max: 300 }), fc.constant(undefined));
+    const profileArb = fc.oneof(
+      anything,
+      fc.record(
+        {
+          mode: fc.oneof(fc.constantFrom('absolute', 'increments', 'decrements', 'differences'), anything),
+          elementDataField: fc.oneof(fc.integer({ min: -1, max: 16 }), anything),
+          spacing: fc.oneof(
+            spacingArb,
+            fc.record({ unit: anything, count: anything }),
+            fc.record({ months: anything }),
+          ),
+          values: fc.oneof(
+            fc.array(fc.oneof(fc.constant(null), fc.integer(), fc.double(), anything), { maxLength: 100 }),
+            anything,
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const inputArb = fc.record({
+      dataField: fc.constantFrom(0xd, 0x4),
+      vif: fc.constantFrom('9313', 'EE1F', '861E', '13', 'ED13'),
+      storage: fc.constantFrom(0, 1, 8),
+      value: fc.oneof(fc.constant(null), fc.integer(), fc.constant('0102')),
+      profile: profileArb,
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(inputArb, fc.constant({ dataField: 0x4, vif: '13', value: 1.5 })), { maxLength: 3 }),
+        (inputs) => {
+          try {
+            decodeRecords(encodeRecords(inputs as RecordInput[]), undefined, { strict: true });
+          } catch (e) {
+            assert.ok(e instanceof WmbusError && e.code === 'SMGW_WMBUS_ENCODE', `unexpected: ${String(e)}`);
+          }
+        },
+      ),
+      { numRuns: RUNS.encoderGarbage },
     );
   });
 });
