@@ -497,9 +497,9 @@ export function scale(raw: number, m: { exponent: number; factor: number; offset
 //
 // These rules come from what open decoders agree on (exmbus for EN 13757-3 F.2.7/F.2.8, the
 // wmbusmeters test of OMS Vol.2 Annex G Table G.6/G.7, the Kamstrup TTN parser, wmbusmeters'
-// storage numbering); 1E is read like 1F, which no open decoder implements but which the corpus
-// telegrams that carry it (Sontex, WEH) bear out: their series rise from the base to the current
-// reading. The profile record keeps its hex; a profile that does not fit these rules (see
+// storage numbering); 1E is read like 1F, as an exmbus regression test of a Sontex frame expects
+// and as the corpus telegrams that carry it (Sontex, WEH) bear out: their series rise from the base
+// to the current reading. The profile record keeps its hex; a profile that does not fit these rules (see
 // `readProfileHeader`, or an increment mode without a base value record) is only that hex.
 
 interface PendingProfile {

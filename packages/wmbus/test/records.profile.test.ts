@@ -7,7 +7,7 @@
  * - OMS Vol.2 Annex G Table G.6 (inverse profile of increments), with the values Table G.7 prints,
  *   as the wmbusmeters test "Test inverse compact profile" reproduces them;
  * - EN 13757-3:2018 F.2.7 and F.2.8 (forward and inverse profile, hourly, BCD increments), as
- *   exmbus (`tudborg/exmbus`, test `compact_profile_test.exs`) reproduces them;
+ *   exmbus (`tudborg/exmbus`, `test/data_record/compact_profile_test.exs`) reproduces them;
  * - telegrams of the wmbusmeters test corpus (`wmbusmeters/wmbusmeters`, the tests in
  *   `drivers/src/<driver>.xmq`), with the values wmbusmeters prints for them where it reads the
  *   profile. Where it reads the profile differently (fhkvdataiv, 1F) the test says so.
