@@ -49,7 +49,8 @@ export {
   type WiredLinkLayer,
   type WirelessLinkLayer,
 } from './link-layer.js';
-export { type EncodeRecordsOptions, encodeRecords, type RecordInput } from './record-encoder.js';
+export { type EncodeRecordsOptions, encodeRecords, type ProfileInput, type RecordInput } from './record-encoder.js';
+export type { ProfileMode, ProfileSpacing } from './data-types.js';
 export {
   type DataRecord,
   type DecodeRecordsOptions,
