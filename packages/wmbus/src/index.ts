@@ -15,6 +15,7 @@ export {
   formatSignature,
 } from './compact.js';
 export { crc16En13757 } from './crc.js';
+export type { ProfileMode, ProfileSpacing } from './data-types.js';
 export {
   type Driver,
   type DriverInput,
@@ -50,7 +51,6 @@ export {
   type WirelessLinkLayer,
 } from './link-layer.js';
 export { type EncodeRecordsOptions, encodeRecords, type ProfileInput, type RecordInput } from './record-encoder.js';
-export type { ProfileMode, ProfileSpacing } from './data-types.js';
 export {
   type DataRecord,
   type DecodeRecordsOptions,
