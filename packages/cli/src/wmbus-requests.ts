@@ -3,7 +3,7 @@
  * (issue 2, §4). Used in-process and by the decode workers (wmbus-decode-worker.ts).
  */
 import { CoreError, fromHex, isSmgwError } from '@opensmgw/core';
-import { type DecoderState, decodeToReport, stringifyReport } from '@opensmgw/wmbus';
+import { type DecoderState, decodeToJsonLine } from '@opensmgw/wmbus';
 
 export interface RequestOptions {
   readonly explain: boolean;
@@ -68,7 +68,7 @@ export function answerRequest(line: string, state: DecoderState, options: Reques
     let out = '';
     for (const t of req.telegrams) {
       const decodeOptions = { key, state, explain: options.explain, simulatedPlaintext: options.simulatedPlaintext };
-      out = stringifyReport(decodeToReport(fromHex(t), decodeOptions));
+      out = decodeToJsonLine(fromHex(t), decodeOptions);
     }
     return out;
   } catch (e) {

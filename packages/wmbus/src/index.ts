@@ -58,7 +58,7 @@ export {
   type RecordFunction,
   type RecordsResult,
 } from './records.js';
-export { decodeToReport, type ReportRecord, stringifyReport, type TelegramReport } from './report.js';
+export { decodeToJsonLine, decodeToReport, type ReportRecord, stringifyReport, type TelegramReport } from './report.js';
 export {
   aesCbcDecrypt,
   aesCbcEncrypt,

@@ -82,6 +82,22 @@ function header(p: TelegramProgress) {
  * Never throws.
  */
 export function decodeToReport(frame: Uint8Array | string, options: DecodeOptions = {}): TelegramReport {
+  return buildReport(frame, options, true);
+}
+
+/**
+ * `JSON.stringify(decodeToReport(frame, options))`, without building the report's record copies:
+ * the JSONL decoder's path. Never throws.
+ */
+export function decodeToJsonLine(frame: Uint8Array | string, options: DecodeOptions = {}): string {
+  return stringifyReport(buildReport(frame, options, false));
+}
+
+/**
+ * The report. `copyRecords`: give it records with exactly the contract's fields (a DataRecord may
+ * carry more); `stringifyReport` writes only those fields anyway, so it can take the decoder's own.
+ */
+function buildReport(frame: Uint8Array | string, options: DecodeOptions, copyRecords: boolean): TelegramReport {
   const p: TelegramProgress = {};
   try {
     const bytes = typeof frame === 'string' ? fromHex(frame) : frame;
@@ -90,7 +106,7 @@ export function decodeToReport(frame: Uint8Array | string, options: DecodeOption
       ok: true,
       ...header(p),
       security: { mode: t.tpl === null ? null : t.security.mode, decrypted: t.security.decrypted, mac: t.security.mac },
-      records: t.records.map(reportRecord),
+      records: copyRecords ? t.records.map(reportRecord) : (t.records as ReportRecord[]),
       ...(t.fragment ? { fragment: t.fragment } : {}),
       ...(t.undecoded ? { warnings: [t.undecoded] } : {}),
       ...(t.explain ? { explain: t.explain } : {}),

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fromHex } from '@opensmgw/core';
 import { encodeTelegramFrames } from '../src/encode.js';
-import { decodeToReport, stringifyReport } from '../src/report.js';
+import { decodeToJsonLine, decodeToReport, stringifyReport } from '../src/report.js';
 import { DecoderState } from '../src/telegram.js';
 
 const N21 = '2E4493157856341233037A2A0020255923C95AAA26D1B2E7493B013EC4A6F6D3529B520EDFF0EA6DEFC99D6D69EBF3';
@@ -128,17 +128,20 @@ describe('decodeToReport: the CLI contract object', () => {
 });
 
 describe('stringifyReport', () => {
-  it('writes exactly JSON.stringify(report) for every corpus telegram, with and without explain', () => {
+  it('writes exactly JSON.stringify(report) for every corpus telegram, with and without explain; so does decodeToJsonLine', () => {
     const lines = readFileSync(new URL('./fixtures/wmbusmeters-cases.jsonl', import.meta.url), 'utf8').split('\n');
     const state = new DecoderState();
+    const state2 = new DecoderState(); // the same telegrams in the same order: the same meter state
     let n = 0;
     for (const line of lines) {
       if (!line.trim()) continue;
       const c = JSON.parse(line) as { telegram: string; telegrams?: string[]; key: string | null };
       for (const t of c.telegrams ?? [c.telegram]) {
         for (const explain of [false, true]) {
-          const r = decodeToReport(t, { key: c.key ? fromHex(c.key) : null, state, explain, simulatedPlaintext: true });
+          const options = { key: c.key ? fromHex(c.key) : null, explain, simulatedPlaintext: true };
+          const r = decodeToReport(t, { ...options, state });
           assert.equal(stringifyReport(r), JSON.stringify(r));
+          assert.equal(decodeToJsonLine(t, { ...options, state: state2 }), JSON.stringify(r));
           n++;
         }
       }
