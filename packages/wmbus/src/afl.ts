@@ -22,7 +22,7 @@
  * (TR-03116-3 §7: padding must not be processed before the MAC is verified). KI is not part of
  * the MAC input in EN 13757-7's formula.
  */
-import { concatBytes, timingSafeEqualBytes, toHex } from '@opensmgw/core';
+import { concatBytes, readUIntLE, timingSafeEqualBytes, toHex } from '@opensmgw/core';
 import { truncated, WmbusError } from './errors.js';
 import type { Explain } from './explain.js';
 import type { CmacKey } from './security.js';
@@ -123,49 +123,35 @@ export function decodeAfl(
       });
     }
   };
+  /** Takes the next `n` bytes of field `what` (a view), accounts for them in the explanation. */
+  const field = (n: number, what: string, text: (b: Uint8Array) => string): Uint8Array => {
+    need(n, what);
+    const b = bytes.subarray(p, p + n);
+    explain?.push({ layer: 'afl', offset: offset + p, hex: toHex(b), text: text(b) });
+    p += n;
+    return b;
+  };
 
   let mcl: number | null = null;
   if (fcl & FCL.control) {
-    need(1, 'MCL');
-    mcl = bytes[p] as number;
-    const at = authTypeInfo(mcl & MCL.authType);
-    explain?.push({
-      layer: 'afl',
-      offset: offset + p,
-      hex: toHex(bytes.subarray(p, p + 1)),
-      text: `MCL: authentication ${at ? `${at[0]} (${at[1]} bytes)` : `type ${mcl & MCL.authType} (reserved)`}`,
-    });
-    p += 1;
+    mcl = field(1, 'MCL', ([m]) => {
+      const at = authTypeInfo((m as number) & MCL.authType);
+      return `MCL: authentication ${at ? `${at[0]} (${at[1]} bytes)` : `type ${(m as number) & MCL.authType} (reserved)`}`;
+    })[0] as number;
   }
   let keyInfo: number | null = null;
   if (fcl & FCL.keyInfo) {
-    need(2, 'KI');
-    keyInfo = (bytes[p] as number) | ((bytes[p + 1] as number) << 8);
-    explain?.push({
-      layer: 'afl',
-      offset: offset + p,
-      hex: toHex(bytes.subarray(p, p + 2)),
-      text: `KI: key information ${keyInfo}`,
-    });
-    p += 2;
+    keyInfo = readUIntLE(
+      field(2, 'KI', (b) => `KI: key information ${readUIntLE(b, 0, 2)}`),
+      0,
+      2,
+    );
   }
   let counter: number | null = null;
   let counterBytes: Uint8Array | null = null;
   if (fcl & FCL.counter) {
-    need(4, 'MCR');
-    counterBytes = bytes.slice(p, p + 4);
-    counter =
-      (bytes[p] as number) +
-      (bytes[p + 1] as number) * 0x100 +
-      (bytes[p + 2] as number) * 0x10000 +
-      (bytes[p + 3] as number) * 0x1000000;
-    explain?.push({
-      layer: 'afl',
-      offset: offset + p,
-      hex: toHex(counterBytes),
-      text: `MCR: message counter ${counter}`,
-    });
-    p += 4;
+    counterBytes = field(4, 'MCR', (b) => `MCR: message counter ${readUIntLE(b, 0, 4)}`).slice();
+    counter = readUIntLE(counterBytes, 0, 4);
   }
   let mac: Uint8Array | null = null;
   if (fcl & FCL.mac) {
@@ -186,22 +172,15 @@ export function decodeAfl(
     }
     if (at[1] === 0)
       throw new WmbusError('SMGW_WMBUS_MALFORMED', 'AFL: MAC present but the authentication type is "none"');
-    need(at[1], 'MAC');
-    mac = bytes.slice(p, p + at[1]);
-    explain?.push({ layer: 'afl', offset: offset + p, hex: toHex(mac), text: `MAC (${at[0]}, ${at[1]} bytes)` });
-    p += at[1];
+    mac = field(at[1], 'MAC', () => `MAC (${at[0]}, ${at[1]} bytes)`).slice();
   }
   let messageLength: number | null = null;
   if (fcl & FCL.length) {
-    need(2, 'ML');
-    messageLength = (bytes[p] as number) | ((bytes[p + 1] as number) << 8);
-    explain?.push({
-      layer: 'afl',
-      offset: offset + p,
-      hex: toHex(bytes.subarray(p, p + 2)),
-      text: `ML: message length ${messageLength}`,
-    });
-    p += 2;
+    messageLength = readUIntLE(
+      field(2, 'ML', (b) => `ML: message length ${readUIntLE(b, 0, 2)}`),
+      0,
+      2,
+    );
   }
   if (p !== end) {
     throw new WmbusError('SMGW_WMBUS_MALFORMED', `AFL: ${end - p} byte(s) in the AFL length not accounted for by FCL`, {

@@ -28,8 +28,8 @@ export type ValueKind =
   /** Manufacturer-specific or opaque data: kept as hex. */
   | 'raw';
 
-/** The meaning of a complete VIB (VIF and VIFEs). */
-export interface VibMeaning {
+/** What a VIF (or a whole VIB) measures and how its raw number scales to contract units. */
+export interface VifEntry {
   readonly quantity: string;
   readonly unit: string;
   /** value = raw × factor × 10^exponent + offset (factor first: integer factors stay exact). */
@@ -37,6 +37,10 @@ export interface VibMeaning {
   readonly factor: number;
   readonly offset: number;
   readonly kind: ValueKind;
+}
+
+/** The meaning of a complete VIB (VIF and VIFEs). */
+export interface VibMeaning extends VifEntry {
   /** One explanation per VIB byte (plain-text bytes excluded), for --explain. */
   readonly byteTexts: readonly string[];
   /** Set when the VIB marks a compact profile whose elements can be decoded (records.ts). */
@@ -84,15 +88,6 @@ interface Row {
   readonly factor?: number;
   readonly offset?: number;
   readonly kind?: ValueKind;
-}
-
-export interface VifEntry {
-  readonly quantity: string;
-  readonly unit: string;
-  readonly exponent: number;
-  readonly factor: number;
-  readonly offset: number;
-  readonly kind: ValueKind;
 }
 
 function expand(rows: readonly Row[]): readonly (VifEntry | undefined)[] {
