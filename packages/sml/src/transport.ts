@@ -40,7 +40,7 @@ export interface TransportFrame {
   /** The SML file: unescaped, without padding. A copy, owned by the caller. */
   readonly file: Uint8Array;
   readonly padding: number;
-  /** Which CRC-16 variant the sender used (Holley DTZ541 uses KERMIT). */
+  /** Which CRC-16 variant the sender used (X.25 is the standard; some meters are reported to use KERMIT). */
   readonly crc: CrcVariant;
   /** False when the end sequence was off the 4-byte grid (sender did not pad). */
   readonly aligned: boolean;

@@ -5,7 +5,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { decodeSmlStream, type SmlFrameReport, type SmlValueReport } from '@opensmgw/sml';
+import {
+  decodeSmlFile,
+  decodeSmlStream,
+  type SmlFrameReport,
+  type SmlValueReport,
+  splitTransportFrames,
+} from '@opensmgw/sml';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, DIR)));
@@ -136,6 +142,15 @@ describe('corpus: public meter dumps vs libsml', () => {
       got.slice(0, 7).map((r) => r.values.find((x) => x.obis === '1-0:1.8.2*255')?.value),
       [177360.1, 177360.3, 177360.5, 177360.7, 177360.9, 177361.1, 177361.3],
     );
+  });
+
+  it('the Holley DTZ541-ZDBA dump checks as CRC-16/X.25, transport and messages (not KERMIT)', () => {
+    const frames = splitTransportFrames(read('HOLLEY_DTZ541-ZDBA.bin')).filter((e) => e.kind === 'frame');
+    assert.equal(frames.length, 7);
+    for (const f of frames) {
+      assert.equal(f.crc, 'x25');
+      for (const m of decodeSmlFile(f.file).messages) assert.deepEqual([m.crcOk, m.crcVariant], [true, 'x25']);
+    }
   });
 
   it('re-synchronises through the broken DZG capture without inventing values', () => {
