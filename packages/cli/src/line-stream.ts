@@ -8,6 +8,13 @@
  */
 import type { Readable, Writable } from 'node:stream';
 
+/**
+ * Stands in for a line longer than `maxLineLength`: its bytes are dropped as they arrive (input is
+ * hostile; memory stays bounded) and the answer function gets this instead, to answer with an
+ * error in the line's place. No request line can equal it (it starts with NUL).
+ */
+export const OVERLONG_LINE = '\u0000(line too long)';
+
 /** Answers for a chunk of lines: one entry per line, null for "no answer" (a blank line). */
 export type BatchAnswer = (lines: string[]) => Array<string | null> | Promise<Array<string | null>>;
 
@@ -15,9 +22,13 @@ export async function mapLineBatches(
   input: Readable,
   output: Writable,
   answer: BatchAnswer,
-  maxInFlight = 8,
+  options: { maxInFlight?: number; maxLineLength?: number } = {},
 ): Promise<void> {
+  const maxInFlight = options.maxInFlight ?? 8;
+  const maxLineLength = options.maxLineLength ?? 1 << 20;
   let rest = '';
+  /** Inside an overlong line: dropping input up to its newline. */
+  let skipping = false;
   const queue: Array<Promise<Array<string | null>> | Array<string | null>> = [];
   let writing = false;
   let ended = false;
@@ -77,11 +88,26 @@ export async function mapLineBatches(
     const parts = text.split('\n');
     rest = final ? '' : (parts.pop() ?? '');
     if (final && parts.at(-1) === '') parts.pop();
-    submit(parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)));
+    const lines = parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    if (rest.length > maxLineLength) {
+      // The unfinished line is already too long: answer for it now, drop the rest of it.
+      lines.push(OVERLONG_LINE);
+      rest = '';
+      skipping = true;
+    }
+    submit(lines.map((l) => (l.length > maxLineLength ? OVERLONG_LINE : l)));
   };
 
   input.setEncoding('utf8');
-  input.on('data', (chunk: string) => split(rest + chunk, false));
+  input.on('data', (chunk: string) => {
+    if (skipping) {
+      const nl = chunk.indexOf('\n');
+      if (nl < 0) return;
+      skipping = false;
+      chunk = chunk.slice(nl + 1);
+    }
+    split(rest + chunk, false);
+  });
   input.on('end', () => {
     split(rest, true);
     ended = true;

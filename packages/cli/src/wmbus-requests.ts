@@ -4,6 +4,7 @@
  */
 import { CoreError, fromHex, isSmgwError } from '@opensmgw/core';
 import { type DecoderState, decodeToJsonLine } from '@opensmgw/wmbus';
+import { OVERLONG_LINE } from './line-stream.js';
 
 export interface RequestOptions {
   readonly explain: boolean;
@@ -62,6 +63,12 @@ function isBlank(line: string): boolean {
 /** The answer line for one request line; null for a blank line (not a request). Never throws. */
 export function answerRequest(line: string, state: DecoderState, options: RequestOptions): string | null {
   if (isBlank(line)) return null;
+  if (line === OVERLONG_LINE) {
+    return JSON.stringify({
+      ok: false,
+      error: { code: 'SMGW_CORE_BAD_ARGUMENT', message: 'request line longer than 1 MiB: not read' },
+    });
+  }
   try {
     const req = parseRequest(line);
     const key = parseKey(req.key);

@@ -107,6 +107,23 @@ describe('smgw wmbus decode', () => {
     assert.equal(inWorkers.stdout, inMain.stdout);
     assert.ok(inMain.lines.some((l) => l.includes('"ok":true') && /"vif":"[0-9A-F]+"/.test(l)));
   });
+  it('answers an overlong line (> 1 MiB) with an error in its place, without holding it in memory', async () => {
+    const good = JSON.stringify({ telegram: N21, key: N21_KEY });
+    const huge = `{"telegram":"${'00'.repeat(1_500_000)}","key":null}`;
+    for (const workers of ['0', '2']) {
+      const r = await runCli(
+        ['wmbus', 'decode', '--jsonl', '--workers', workers],
+        `${good}\n${huge}\n${good}\n${huge}`,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const out = r.lines.map((l) => JSON.parse(l));
+      assert.deepEqual(
+        out.map((o) => o.ok),
+        [true, false, true, false],
+      );
+      assert.match(out[1].error.message, /longer than 1 MiB/);
+    }
+  });
   it('stops quietly when the reader closes the pipe early (smgw ... | head)', async () => {
     const input = `${Array.from({ length: 3000 }, () => JSON.stringify({ telegram: N21, key: N21_KEY })).join('\n')}\n`;
     const r = await runCli(['wmbus', 'decode', '--jsonl'], input, { closeStdoutAfterFirstChunk: true });
