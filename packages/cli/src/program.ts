@@ -1,5 +1,6 @@
 /** The `smgw` command tree. Each subcommand lives in `commands/`, registered here. */
 import { Command } from 'commander';
+import { registerPki } from './commands/pki.js';
 import { registerSmlDecode } from './commands/sml-decode.js';
 import { registerWmbusDecode } from './commands/wmbus-decode.js';
 import { EXIT } from './exit-codes.js';
@@ -22,6 +23,8 @@ export function buildProgram(): Command {
 
   const sml = program.command('sml').description('SML 1.04 (German wired meter protocol) tools');
   registerSmlDecode(sml);
+
+  registerPki(program);
 
   return program;
 }

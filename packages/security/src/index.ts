@@ -1,3 +1,4 @@
+export * from './cms/index.js';
 export {
   CURVE_NAMES,
   CURVES,
@@ -33,12 +34,7 @@ export {
   WakeupError,
   type WakeupErrorCode,
 } from './errors.js';
-export {
-  checkSlotName,
-  type SecurityModule,
-  SLOT_NAME_PATTERN,
-  type SlotInfo,
-  type TlsKeyReference,
-  WELL_KNOWN_SLOTS,
-  type WellKnownSlot,
-} from './module/security-module.js';
+export * from './module/index.js';
+export * from './pki/index.js';
+export * from './tls/index.js';
+export * from './wakeup/index.js';

@@ -1,0 +1,2 @@
+// Public surface of cms/ (filled in by the issue-3 work).
+export {};

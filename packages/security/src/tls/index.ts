@@ -1,0 +1,2 @@
+// Public surface of tls/ (filled in by the issue-3 work).
+export {};
