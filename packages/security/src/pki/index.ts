@@ -1,2 +1,1 @@
-// Public surface of pki/ (filled in by the issue-3 work).
-export {};
+export { type PemBlock, type PemLabel, parsePemBlocks, readDerObjects, toPem } from './pem.js';
