@@ -1,3 +1,4 @@
+export { aesCmac, CmacKey } from './aes-cmac.js';
 export {
   ByteReader,
   bytesEqual,

@@ -2,19 +2,18 @@
  * The cryptography of the wM-Bus layers, in one place (DESIGN.md "security.ts"):
  * - AES-128-CBC for TPL security modes 5 and 7 (EN 13757-7 §9.4.4, §9.4.6; OMS Vol.2 §9.2),
  * - AES-128-CTR for the extended link layer (EN 13757-4 §13.2, ELL session number encryption 1),
- * - AES-CMAC (RFC 4493) for the AFL MAC and the mode-7 key derivation,
+ * - AES-CMAC (RFC 4493, implemented in @opensmgw/core) for the AFL MAC and the mode-7 key derivation,
  * - the mode-7 KDF of TR-03116-3 §7 / EN 13757-7 §9.6.1 ("KDF-A"),
  * - the IVs of mode 5 and of the ELL,
  * - DES-CBC for the deprecated mode 2 (EN 13757-7 Table 18; still sent by a few old meters).
  *
  * Everything runs on node:crypto (OpenSSL 3). Creating a cipher object costs a few microseconds, so
- * CMAC runs on one ECB object per key (RFC 4493's chain computed block by block on it) instead of
- * one object per block, and long-lived keys keep their cipher objects in the caller's `KeyCache`.
+ * long-lived keys keep their cipher objects (CMAC subkeys, ECB decipher) in the caller's `KeyCache`.
  */
-import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type Decipher } from 'node:crypto';
+import { CmacKey as CoreCmacKey } from '@opensmgw/core';
 import { WmbusError } from './errors.js';
 
-const ZERO_IV = new Uint8Array(16);
 const BLOCK = 16;
 
 function requireAesKey(key: Uint8Array, what: string): void {
@@ -103,55 +102,15 @@ export function desCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array)
   return view(c.update(data));
 }
 
-/** RFC 4493 §2.3 doubling in GF(2^128): shift left one bit, XOR 0x87 when the top bit fell out. */
-function dbl(block: Uint8Array): Uint8Array {
-  const out = new Uint8Array(BLOCK);
-  for (let i = 0; i < BLOCK; i++) out[i] = (((block[i] as number) << 1) | ((block[i + 1] ?? 0) >> 7)) & 0xff;
-  if ((block[0] as number) & 0x80) out[15] = (out[15] as number) ^ 0x87;
-  return out;
-}
-
 /**
- * An AES-CMAC key (RFC 4493) with its subkeys K1/K2 computed once. One ECB cipher object serves
- * the subkeys and every CMAC chain of this key.
+ * AES-CMAC (RFC 4493) lives in @opensmgw/core (the CMS containers of the security package use it
+ * too). This subclass keeps the wM-Bus error for a wrong key length (SMGW_WMBUS_DECRYPT: a
+ * configured meter key of the wrong size is a decryption failure of that meter's telegrams).
  */
-export class CmacKey {
-  readonly #ecb: Cipher;
-  readonly #k1: Uint8Array;
-  readonly #k2: Uint8Array;
-
+export class CmacKey extends CoreCmacKey {
   constructor(key: Uint8Array) {
     requireAesKey(key, 'AES-CMAC');
-    this.#ecb = createCipheriv('aes-128-ecb', key, null);
-    this.#ecb.setAutoPadding(false);
-    const l = this.#encryptBlock(ZERO_IV);
-    this.#k1 = dbl(l);
-    this.#k2 = dbl(this.#k1);
-  }
-
-  #encryptBlock(block: Uint8Array): Uint8Array {
-    return view(this.#ecb.update(block));
-  }
-
-  /** The full 16-byte CMAC of `message` (RFC 4493 §2.4). */
-  mac(message: Uint8Array): Uint8Array {
-    const n = message.length === 0 ? 1 : Math.ceil(message.length / BLOCK);
-    const complete = message.length > 0 && message.length % BLOCK === 0;
-    let x: Uint8Array = new Uint8Array(BLOCK);
-    const y = new Uint8Array(BLOCK);
-    for (let b = 0; b < n - 1; b++) {
-      const o = b * BLOCK;
-      for (let i = 0; i < BLOCK; i++) y[i] = (x[i] as number) ^ (message[o + i] as number);
-      x = this.#encryptBlock(y);
-    }
-    const o = (n - 1) * BLOCK;
-    const rest = message.length - o;
-    const k = complete ? this.#k1 : this.#k2;
-    for (let i = 0; i < BLOCK; i++) {
-      const m = i < rest ? (message[o + i] as number) : i === rest ? 0x80 : 0;
-      y[i] = (x[i] as number) ^ m ^ (k[i] as number);
-    }
-    return this.#encryptBlock(y);
+    super(key);
   }
 }
 
@@ -284,12 +243,12 @@ export interface EphemeralKeys {
 
 /** K_Enc and K_MAC of one meter message (mode 7, KDF-A). */
 export function deriveMode7Keys(
-  masterKey: Uint8Array | CmacKey,
+  masterKey: Uint8Array | CoreCmacKey,
   counter: Uint8Array,
   id: Uint8Array,
   direction: 'fromMeter' | 'toMeter' = 'fromMeter',
 ): EphemeralKeys {
-  const mk = masterKey instanceof CmacKey ? masterKey : new CmacKey(masterKey);
+  const mk = masterKey instanceof CoreCmacKey ? masterKey : new CmacKey(masterKey);
   const enc = direction === 'fromMeter' ? KDF_DC.encFromMeter : KDF_DC.encToMeter;
   const mac = direction === 'fromMeter' ? KDF_DC.macFromMeter : KDF_DC.macToMeter;
   return { kEnc: mk.mac(kdfInput(enc, counter, id)), kMac: mk.mac(kdfInput(mac, counter, id)) };
