@@ -11,7 +11,7 @@ export {
   toHex,
   zeroize,
 } from './bytes.js';
-export { type Clock, FakeClock, systemClock } from './clock.js';
+export { type Clock, FakeClock, systemClock, type TimerClock, type TimerHandle } from './clock.js';
 export {
   CoreError,
   type CoreErrorCode,
