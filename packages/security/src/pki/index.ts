@@ -1,4 +1,18 @@
 export {
+  type CertificateExtension,
+  type CertificateExtensionViews,
+  findExtension,
+  isCa,
+  isSelfIssued,
+  isSelfSigned,
+  type ParsedCertificate,
+  type PublicKeyView,
+  parseCertificate,
+  parseCertificates,
+  unknownCriticalExtensions,
+  verifyCertificateSignature,
+} from './certificate.js';
+export {
   type BuiltCertificate,
   encodeName,
   type IssueCertificateOptions,
@@ -60,4 +74,34 @@ export {
   type SubCaProfileOptions,
   subCaProfile,
 } from './certificate-profiles.js';
+export {
+  commonName,
+  country,
+  type DistinguishedName,
+  DN_ATTRIBUTE_OIDS,
+  type DnAttribute,
+  type DnAttributeKey,
+  namesEqual,
+  nameValue,
+  nameValues,
+  organization,
+  parseName,
+  subjectSerialNumber,
+} from './distinguished-name.js';
+export {
+  type AuthorityKeyIdView,
+  type BasicConstraintsView,
+  type CrlDistributionPointsView,
+  type DistributionPointView,
+  type GeneralNameView,
+  KEY_PURPOSE_OIDS,
+  KEY_USAGE_BITS,
+  type KeyPurposeName,
+  type KeyUsageBit,
+  KNOWN_EXTENSION_OIDS,
+  type KnownExtensionName,
+  type PrivateKeyUsagePeriodView,
+  REVOCATION_REASONS,
+  type RevocationReason,
+} from './extension-views.js';
 export { type PemBlock, type PemLabel, parsePemBlocks, readDerObjects, toPem } from './pem.js';
