@@ -7,6 +7,7 @@
  * Sans-I/O apart from the module call: time and serial numbers are parameters (the call site takes
  * them from a Clock and from `module.random`).
  */
+import { bytesEqual, concatBytes } from '@opensmgw/core';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
@@ -140,7 +141,7 @@ export async function resolveSigner(
     throw new PkiError('SMGW_PKI_MALFORMED', 'issuer certificate is not a DER X.509 certificate', { cause: e });
   }
   const certKey = parseSpki(new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo)));
-  if (!sameBytes(certKey.spki, key.spki)) {
+  if (!bytesEqual(certKey.spki, key.spki)) {
     throw new PkiError('SMGW_PKI_BAD_ARGUMENT', `the key in slot ${signer.slot} does not match the issuer certificate`);
   }
   return { name: cert.tbsCertificate.subject, key };
@@ -164,7 +165,7 @@ export async function issueCertificate(o: IssueCertificateOptions): Promise<Buil
   }
   const selfSigned = o.issuer.certificate === undefined;
   const issuer = await resolveSigner(o.issuer, o.subject);
-  if (selfSigned && !sameBytes(issuer.key.spki, o.subjectPublicKey.spki)) {
+  if (selfSigned && !bytesEqual(issuer.key.spki, o.subjectPublicKey.spki)) {
     throw new PkiError('SMGW_PKI_BAD_ARGUMENT', `self-signed: the key in slot ${o.issuer.slot} is not the subject key`);
   }
   const serial = serialInteger(o.serial);
@@ -181,18 +182,19 @@ export async function issueCertificate(o: IssueCertificateOptions): Promise<Buil
   o.mutate?.(tbs);
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const signature = await signWith(o.issuer, issuer.key, tbsDer, o.hash);
-  const der = assemble(tbsDer, o.hash, signature);
+  const der = assembleSigned(tbsDer, o.hash, signature);
   return { der, serialHex: hexOfSerial(serial) };
 }
 
 /**
- * Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING },
- * written around the exact TBS bytes that were signed (re-serialising a parsed TBS could differ).
+ * SEQUENCE { tbs, signatureAlgorithm, signature BIT STRING }: the outer shape of a Certificate,
+ * CertificateList and CertificationRequest alike, written around the exact TBS bytes that were
+ * signed (re-serialising a parsed TBS could differ).
  */
-function assemble(tbsDer: Uint8Array, hash: HashName, signature: Uint8Array): Uint8Array {
+export function assembleSigned(tbsDer: Uint8Array, hash: HashName, signature: Uint8Array): Uint8Array {
   const alg = new Uint8Array(AsnConvert.serialize(signatureAlgorithm(hash)));
-  const bitString = derTlv(0x03, concat(new Uint8Array([0]), signature));
-  return derTlv(0x30, concat(tbsDer, alg, bitString));
+  const bitString = derTlv(0x03, concatBytes(new Uint8Array([0]), signature));
+  return derTlv(0x30, concatBytes(tbsDer, alg, bitString));
 }
 
 export function derTlv(tag: number, content: Uint8Array): Uint8Array {
@@ -205,19 +207,5 @@ export function derTlv(tag: number, content: Uint8Array): Uint8Array {
         : n < 0x10000
           ? [0x82, n >> 8, n & 0xff]
           : [0x83, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-  return concat(new Uint8Array([tag, ...len]), content);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  return concatBytes(new Uint8Array([tag, ...len]), content);
 }

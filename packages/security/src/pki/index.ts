@@ -74,6 +74,17 @@ export {
   type SubCaProfileOptions,
   subCaProfile,
 } from './certificate-profiles.js';
+export { type BuildCrlOptions, buildCrl, type RevokedEntry, serialBytes } from './crl.js';
+export {
+  type BuildCsrOptions,
+  buildCsr,
+  EXTENSION_REQUEST_OID,
+  type ParsedCsr,
+  type ParsedNameAttribute,
+  parseCsr,
+  readVerifiedCsr,
+  verifyCsr,
+} from './csr.js';
 export {
   commonName,
   country,
