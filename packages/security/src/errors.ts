@@ -72,7 +72,9 @@ export type WakeupErrorCode =
   /** Not newer than the last accepted packet. */
   | 'SMGW_WAKEUP_REPLAY'
   /** The signature does not verify against the configured GWA signature key. */
-  | 'SMGW_WAKEUP_BAD_SIGNATURE';
+  | 'SMGW_WAKEUP_BAD_SIGNATURE'
+  /** Bad fields to encode, or a verifier configuration/state that cannot work (no keys, bad ID). */
+  | 'SMGW_WAKEUP_BAD_ARGUMENT';
 
 export class WakeupError extends SmgwError<WakeupErrorCode> {}
 
