@@ -42,7 +42,9 @@ export type PkiErrorCode =
   /** Key usage, extended key usage, basic constraints, policy or role do not fit the use. */
   | 'SMGW_PKI_USAGE'
   /** A command was given bad options (unknown role, missing file, bad validity). */
-  | 'SMGW_PKI_BAD_ARGUMENT';
+  | 'SMGW_PKI_BAD_ARGUMENT'
+  /** A PKI directory or file could not be read or written (or is locked by another command). */
+  | 'SMGW_PKI_IO';
 
 export class PkiError extends SmgwError<PkiErrorCode> {}
 
