@@ -78,10 +78,11 @@ export const DEFAULT_SCRYPT: ScryptParams = Object.freeze({ N: 2 ** 15, r: 8, p:
 
 /**
  * Bounds for parameters read from a file (a hostile header must not make us allocate gigabytes
- * or spin for minutes): memory 128·N·r at most 256 MiB, work N·r·p at most 2^22 (16x default).
+ * or spin for minutes): memory 128·N·r at most 128 MiB (N = 2^17 at r = 8), work N·r·p at most
+ * 2^21 (8x the default). The same bounds apply to parameters a caller asks for.
  */
-const SCRYPT_MAX_MEMORY = 256 * 1024 * 1024;
-const SCRYPT_MAX_WORK = 2 ** 22;
+const SCRYPT_MAX_MEMORY = 128 * 1024 * 1024;
+const SCRYPT_MAX_WORK = 2 ** 21;
 
 /** Key files shorter than this are refused: HKDF is only sound for a high-entropy secret. */
 export const MIN_KEY_FILE_BYTES = 32;
