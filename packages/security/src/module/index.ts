@@ -17,6 +17,9 @@ export {
   type SecurityModuleConfig,
   type SoftwareModuleConfig,
 } from './open-module.js';
+// PKCS#11 backend (pkcs11js is loaded on first open, not on import).
+export { type Pkcs11KeyProtection, type Pkcs11ModuleOptions, Pkcs11SecurityModule } from './pkcs11-module.js';
+export { type Pkcs11UriParts, pkcs11Uri, pkcs11UriEscape } from './pkcs11-uri.js';
 export {
   checkSlotName,
   type SecurityModule,

@@ -47,6 +47,10 @@ interface TokenLogin {
   readonly ours: boolean;
 }
 
+/** CK_STATE values (PKCS#11 v2.40 §5.6); pkcs11js exports no constants for them. */
+const CKS_RO_USER_FUNCTIONS = 1;
+const CKS_RW_USER_FUNCTIONS = 3;
+
 const libraries = new Map<string, LoadedLibrary>();
 const pinTagKey = randomBytes(32);
 
@@ -127,31 +131,45 @@ function pinTag(pin: string): Buffer {
   return createHmac('sha256', pinTagKey).update(pin, 'utf8').digest();
 }
 
-/** Logs the session's token in as user (CKU_USER), or joins the existing login of this process. */
+/**
+ * Logs the session's token in as user (CKU_USER), or joins the login that exists in this process.
+ * The session state says whether the token is logged in: our record alone could be stale (a token
+ * whose last session closed is logged out, PKCS#11 v2.40 §5.6 C_CloseSession).
+ */
 export function loginUser(lib: LoadedLibrary, slotKey: string, session: Pkcs11Js.Handle, pin: string): void {
+  const a = lib.api;
+  let state: number;
+  try {
+    state = lib.p.C_GetSessionInfo(session).state;
+  } catch (e) {
+    throw fromPkcs11Error(e, 'C_GetSessionInfo');
+  }
+  const loggedIn = state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
   const existing = lib.logins.get(slotKey);
-  if (existing) {
+  if (loggedIn) {
+    if (existing === undefined) {
+      // Logged in by another user of the library in this process (the OpenSSL engine): PKCS#11
+      // gives no way to check our PIN without logging that user out. See docs/pkcs11.md.
+      lib.logins.set(slotKey, { refs: 1, pinTag: undefined, ours: false });
+      return;
+    }
     if (existing.pinTag !== undefined && !timingSafeEqual(existing.pinTag, pinTag(pin))) {
       throw new SecurityModuleError(
         'SMGW_SM_WRONG_PIN',
         'PKCS#11 C_Login failed with CKR_PIN_INCORRECT: the user PIN is wrong',
-        {
-          detail: { ckr: 'CKR_PIN_INCORRECT', operation: 'C_Login' },
-        },
+        { detail: { ckr: 'CKR_PIN_INCORRECT', operation: 'C_Login' } },
       );
     }
     existing.refs++;
     return;
   }
   try {
-    lib.p.C_Login(session, lib.api.CKU_USER, pin);
-    lib.logins.set(slotKey, { refs: 1, pinTag: pinTag(pin), ours: true });
+    lib.p.C_Login(session, a.CKU_USER, pin);
   } catch (e) {
-    if (ckrName(e) !== 'CKR_USER_ALREADY_LOGGED_IN') throw fromPkcs11Error(e, 'C_Login');
-    // Logged in by another user of the library in this process (the OpenSSL engine): PKCS#11
-    // gives no way to check our PIN without logging that user out. Documented in docs/pkcs11.md.
-    lib.logins.set(slotKey, { refs: 1, pinTag: undefined, ours: false });
+    throw fromPkcs11Error(e, 'C_Login');
   }
+  // A record left from a login that ended with its last session is replaced.
+  lib.logins.set(slotKey, { refs: 1, pinTag: pinTag(pin), ours: true });
 }
 
 /** Drops one login reference; the last one logs out if `logout` and the login was ours. */
