@@ -58,7 +58,8 @@ export interface SecurityModule {
 
   /**
    * ECDSA signature over `data` hashed with `hash`, DER-encoded (Ecdsa-Sig-Value) as X.509, CMS
-   * and TLS carry it.
+   * and TLS carry it. `data` must be a Uint8Array (else SMGW_SM_BAD_ARGUMENT); any hash may be
+   * used with any curve.
    */
   sign(slot: string, data: Uint8Array, hash: HashName): Promise<Uint8Array>;
 
@@ -66,13 +67,18 @@ export interface SecurityModule {
    * ECKA-DH (TR-03111 §4.3.1): the shared secret Z (x-coordinate, curve-size bytes) of the slot's
    * private key and a peer public key (uncompressed point or DER SPKI) on the same curve. The
    * caller owns Z and must zeroise it after deriving keys from it (TR-03116-3 §3.1).
+   * SMGW_SM_BAD_PEER_KEY for anything else (other curve, compressed, not on the curve, garbage).
    */
   ecdh(slot: string, peer: Uint8Array): Promise<Uint8Array>;
 
-  /** `length` random bytes from the module's RNG (1..65536). */
+  /** `length` random bytes from the module's RNG (an integer 1..65536, else SMGW_SM_BAD_ARGUMENT). */
   random(length: number): Promise<Uint8Array>;
 
-  /** Stores (replaces) the DER certificate for a slot that holds a key. */
+  /**
+   * Stores (replaces) the DER certificate for a slot that holds a key (SMGW_SM_NO_KEY otherwise).
+   * The bytes are stored as given (non-empty, else SMGW_SM_BAD_ARGUMENT); the module does not check
+   * that the certificate matches the key, as a card's UPDATE BINARY does not.
+   */
   writeCertificate(slot: string, der: Uint8Array): Promise<void>;
 
   /** The slot's DER certificate, or undefined if none was written. */
@@ -87,6 +93,9 @@ export interface SecurityModule {
   /** How a TLS context reaches this slot's private key. */
   tlsKey(slot: string): Promise<TlsKeyReference>;
 
-  /** Releases the backend (zeroises in-memory keys, logs out of the token). */
+  /**
+   * Releases the backend (zeroises in-memory keys, logs out of the token). Every later call is
+   * SMGW_SM_CLOSED; closing again is a no-op.
+   */
   close(): Promise<void>;
 }
