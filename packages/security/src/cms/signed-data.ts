@@ -1,0 +1,297 @@
+/**
+ * RFC 5652 SignedData as the containers use it (spec notes §3.7): the outer layer of the WAN
+ * containers (eContent = AuthEnvelopedData) and the whole of the HAN "signed-only" exports
+ * (eContent = id-data). One signer, ECDSA with SHA-256 by the sender's SIG key in a security
+ * module.
+ *
+ * SignerInfo: version 1, sid = issuerAndSerialNumber of the SIG certificate, digestAlgorithm
+ * id-sha256, signed attributes content-type, signing-time, message-digest (RFC 5652 §5.3/§11;
+ * [M] Anlage I fixes the exact set and the sid choice; we write the RFC's minimum plus
+ * signing-time), signatureAlgorithm ecdsa-with-SHA256. The signer certificate (and an optional
+ * chain) goes into `certificates`.
+ *
+ * Verification is strict, so that every bit of a container matters: the input must be DER
+ * (parsing and re-encoding must give the same bytes), exactly the structures we write are
+ * accepted (one signer, no CRLs, no unsigned attributes, the signer certificate embedded), the
+ * signature must verify with the embedded signer certificate, and that certificate must be one
+ * of the trusted senders (byte for byte) and/or pass the caller's validation (pki/ path
+ * validation). Certificates other than the signer's are handed to `validateSender`; with
+ * `trustedSenders` alone they are not used.
+ */
+import { createHash } from 'node:crypto';
+import { bytesEqual, type Clock, concatBytes, isSmgwError, systemClock } from '@opensmgw/core';
+import {
+  Attribute,
+  CertificateChoices,
+  CertificateSet,
+  ContentInfo,
+  DigestAlgorithmIdentifiers,
+  EncapsulatedContent,
+  EncapsulatedContentInfo,
+  SignedData,
+  SignerIdentifier,
+  SignerInfo,
+  SignerInfos,
+} from '@peculiar/asn1-cms';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, Certificate, Time } from '@peculiar/asn1-x509';
+import { verifySignature } from '../ec-keys.js';
+import { CmsError } from '../errors.js';
+import type { SecurityModule } from '../module/security-module.js';
+import { ObjectIdentifierValue } from './cms-asn1.js';
+import {
+  type CmsCertificate,
+  issuerAndSerialNumberOf,
+  namesCertificate,
+  readCmsCertificate,
+} from './cms-certificate.js';
+import { der, derTlv, sortForSetOf } from './der.js';
+import { readingHostileInput, requireBytes } from './hostile-input.js';
+import {
+  ID_CONTENT_TYPE,
+  ID_DATA,
+  ID_ECDSA_WITH_SHA256,
+  ID_MESSAGE_DIGEST,
+  ID_SHA256,
+  ID_SIGNED_DATA,
+  ID_SIGNING_TIME,
+} from './oids.js';
+
+export interface CmsSigner {
+  readonly module: SecurityModule;
+  /** The slot holding the sender's SIG private key. */
+  readonly slot: string;
+  /** The sender's DER SIG certificate. */
+  readonly certificate: Uint8Array;
+  /** Further DER certificates for the receiver's path validation (sub-CA, ...). */
+  readonly chain?: readonly Uint8Array[];
+}
+
+export interface SignedDataOptions {
+  readonly eContentType: string;
+  readonly eContent: Uint8Array;
+  readonly signer: CmsSigner;
+  /** Source of the signing-time attribute; default the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Checks a sender's SIG certificate (e.g. pki/ path validation to the SM-PKI root, key usage,
+ * revocation). Throw to reject; the container is then SMGW_CMS_BAD_SIGNATURE.
+ */
+export type SenderValidator = (
+  sender: Uint8Array,
+  otherCertificates: readonly Uint8Array[],
+  signingTime: Date,
+) => void | Promise<void>;
+
+export interface SenderTrust {
+  /** DER SIG certificates of the senders we accept (compared byte for byte). */
+  readonly trustedSenders?: readonly Uint8Array[];
+  /** A validation the sender certificate must pass. */
+  readonly validateSender?: SenderValidator;
+}
+
+export interface VerifiedSignedData {
+  readonly eContentType: string;
+  readonly eContent: Uint8Array;
+  /** The signer's DER certificate. */
+  readonly sender: Uint8Array;
+  readonly signingTime: Date;
+}
+
+const SIGNING_HASH = 'SHA-256';
+
+function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+function attribute(type: string, value: unknown): Attribute {
+  return new Attribute({ attrType: type, attrValues: [der(value).buffer as ArrayBuffer] });
+}
+
+/** DER of the signed attributes as they are signed: a SET OF (tag 0x31), RFC 5652 §5.4. */
+function signedAttributesForSignature(attrs: readonly Attribute[]): Uint8Array {
+  return derTlv(0x31, concatBytes(...attrs.map((a) => der(a))));
+}
+
+/** Builds a DER ContentInfo(id-signedData) over `eContent`. */
+export async function createSignedData(options: SignedDataOptions): Promise<Uint8Array> {
+  const { signer } = options;
+  const cert = readCmsCertificate(signer.certificate, 'SMGW_CMS_BAD_ARGUMENT', 'signer certificate');
+  const chain = (signer.chain ?? []).map((c, i) => {
+    readCmsCertificate(c, 'SMGW_CMS_BAD_ARGUMENT', `chain certificate ${i}`);
+    return c;
+  });
+  const key = await signer.module.publicKey(signer.slot);
+  if (!bytesEqual(key.spki, cert.publicKey.spki)) {
+    throw new CmsError('SMGW_CMS_BAD_ARGUMENT', `the signer certificate does not hold the key of slot ${signer.slot}`);
+  }
+  const signingTime = new Date((options.clock ?? systemClock).now());
+  const attrs = sortForSetOf([
+    attribute(ID_CONTENT_TYPE, new ObjectIdentifierValue(options.eContentType)),
+    attribute(ID_SIGNING_TIME, new Time(signingTime)),
+    attribute(ID_MESSAGE_DIGEST, new OctetString(sha256(options.eContent))),
+  ]);
+  const signature = await signer.module.sign(signer.slot, signedAttributesForSignature(attrs), SIGNING_HASH);
+  const signerInfo = new SignerInfo({
+    version: 1,
+    sid: new SignerIdentifier({ issuerAndSerialNumber: issuerAndSerialNumberOf(cert) }),
+    digestAlgorithm: new AlgorithmIdentifier({ algorithm: ID_SHA256 }),
+    signedAttrs: attrs,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ID_ECDSA_WITH_SHA256 }),
+    signature: new OctetString(signature),
+  });
+  const certificates = [cert.der, ...chain].map(
+    (c) => new CertificateChoices({ certificate: AsnConvert.parse(c, Certificate) }),
+  );
+  const sd = new SignedData({
+    // RFC 5652 §5.1: version 3 when the eContentType is not id-data, else 1.
+    version: options.eContentType === ID_DATA ? 1 : 3,
+    digestAlgorithms: new DigestAlgorithmIdentifiers([new AlgorithmIdentifier({ algorithm: ID_SHA256 })]),
+    encapContentInfo: new EncapsulatedContentInfo({
+      eContentType: options.eContentType,
+      eContent: new EncapsulatedContent({ single: new OctetString(options.eContent) }),
+    }),
+    certificates: new CertificateSet(certificates),
+    signerInfos: new SignerInfos([signerInfo]),
+  });
+  return der(new ContentInfo({ contentType: ID_SIGNED_DATA, content: der(sd).buffer as ArrayBuffer }));
+}
+
+function malformed(message: string, cause?: unknown): CmsError {
+  return new CmsError('SMGW_CMS_MALFORMED', message, cause === undefined ? {} : { cause });
+}
+
+function unsupported(message: string): CmsError {
+  return new CmsError('SMGW_CMS_UNSUPPORTED', message);
+}
+
+function badSignature(message: string, cause?: unknown): CmsError {
+  return new CmsError('SMGW_CMS_BAD_SIGNATURE', message, cause === undefined ? {} : { cause });
+}
+
+function parseDer<T>(bytes: Uint8Array, type: new () => T, what: string): T {
+  let value: T;
+  try {
+    value = AsnConvert.parse(bytes, type);
+  } catch (e) {
+    throw malformed(`${what} does not parse`, e);
+  }
+  let again: Uint8Array;
+  try {
+    again = der(value);
+  } catch (e) {
+    throw malformed(`${what} does not re-encode`, e);
+  }
+  // BER leniency (indefinite or long lengths, trailing bytes, ...) would let bytes change
+  // without changing what we read; DER has one encoding per value.
+  if (!bytesEqual(again, bytes)) throw malformed(`${what} is not DER`);
+  return value;
+}
+
+function isAbsentOrNull(parameters: ArrayBuffer | null | undefined): boolean {
+  if (parameters === undefined || parameters === null) return true;
+  const p = new Uint8Array(parameters);
+  return p.length === 2 && p[0] === 0x05 && p[1] === 0x00;
+}
+
+/** The single value of the one attribute of `type`; MALFORMED if missing, repeated or multi-valued. */
+function singleValue(attrs: readonly Attribute[], type: string, name: string): Uint8Array {
+  const found = attrs.filter((a) => a.attrType === type);
+  if (found.length !== 1) throw malformed(`signed attribute ${name} appears ${found.length} times (RFC 5652: once)`);
+  const values = (found[0] as Attribute).attrValues;
+  if (values.length !== 1) throw malformed(`signed attribute ${name} has ${values.length} values (RFC 5652: one)`);
+  return new Uint8Array(values[0] as ArrayBuffer);
+}
+
+/**
+ * Verifies a DER ContentInfo(id-signedData) and returns the encapsulated content and its signer.
+ * Every problem with `bytes` is a CmsError; a sender the trust options reject is
+ * SMGW_CMS_BAD_SIGNATURE.
+ */
+export async function verifySignedData(bytes: Uint8Array, trust: SenderTrust): Promise<VerifiedSignedData> {
+  return readingHostileInput(() => verifyChecked(requireBytes(bytes, 'SignedData'), trust));
+}
+
+async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<VerifiedSignedData> {
+  if (trust.trustedSenders === undefined && trust.validateSender === undefined) {
+    throw new CmsError('SMGW_CMS_BAD_ARGUMENT', 'give trustedSenders and/or validateSender');
+  }
+  const ci = parseDer(bytes, ContentInfo, 'ContentInfo');
+  if (ci.contentType !== ID_SIGNED_DATA) throw malformed(`ContentInfo type ${ci.contentType} is not id-signedData`);
+  const sd = parseDer(new Uint8Array(ci.content), SignedData, 'SignedData');
+
+  const eci = sd.encapContentInfo;
+  const eContent = eci.eContent?.single;
+  if (eContent === undefined) throw unsupported('SignedData without an encapsulated OCTET STRING (detached?)');
+  const eContentBytes = new Uint8Array(eContent.buffer);
+  if (sd.version !== (eci.eContentType === ID_DATA ? 1 : 3)) throw malformed(`SignedData version ${sd.version}`);
+  if (sd.digestAlgorithms.length !== 1 || sd.digestAlgorithms[0]?.algorithm !== ID_SHA256) {
+    throw unsupported('digestAlgorithms other than exactly id-sha256');
+  }
+  if (!isAbsentOrNull(sd.digestAlgorithms[0].parameters)) throw malformed('id-sha256 with parameters');
+  if (sd.crls !== undefined) throw unsupported('SignedData with revocation information');
+  if (sd.signerInfos.length !== 1) throw unsupported(`${sd.signerInfos.length} SignerInfos (profile: one)`);
+  const si = sd.signerInfos[0] as SignerInfo;
+  if (si.version !== 1 || si.sid.issuerAndSerialNumber === undefined) {
+    throw unsupported('SignerInfo is not version 1 with issuerAndSerialNumber');
+  }
+  if (si.digestAlgorithm.algorithm !== ID_SHA256 || !isAbsentOrNull(si.digestAlgorithm.parameters)) {
+    throw unsupported(`SignerInfo digest ${si.digestAlgorithm.algorithm} (profile: id-sha256)`);
+  }
+  if (si.signatureAlgorithm.algorithm !== ID_ECDSA_WITH_SHA256 || si.signatureAlgorithm.parameters !== undefined) {
+    throw unsupported(`signature algorithm ${si.signatureAlgorithm.algorithm} (profile: ecdsa-with-SHA256)`);
+  }
+  if (si.unsignedAttrs !== undefined) throw unsupported('SignerInfo with unsigned attributes');
+  const attrs = si.signedAttrs;
+  if (attrs === undefined || attrs.length === 0) throw unsupported('SignerInfo without signed attributes');
+
+  // The certificates: all X.509, the signer's among them.
+  const embedded: CmsCertificate[] = [];
+  for (const choice of sd.certificates ?? []) {
+    if (choice.certificate === undefined) throw unsupported('a certificate choice other than X.509');
+    embedded.push(readCmsCertificate(der(choice.certificate), 'SMGW_CMS_MALFORMED', 'embedded certificate'));
+  }
+  const ias = si.sid.issuerAndSerialNumber;
+  const signers = embedded.filter((c) => namesCertificate(ias, c));
+  if (signers.length !== 1) {
+    throw malformed(`the signer certificate is embedded ${signers.length} times (profile: once)`);
+  }
+  const signer = signers[0] as CmsCertificate;
+
+  // Signed attributes (RFC 5652 §11): content type and digest bind the eContent.
+  let contentType: string;
+  let digest: Uint8Array;
+  let signingTime: Date;
+  try {
+    contentType = AsnConvert.parse(singleValue(attrs, ID_CONTENT_TYPE, 'content-type'), ObjectIdentifierValue).value;
+    digest = new Uint8Array(
+      AsnConvert.parse(singleValue(attrs, ID_MESSAGE_DIGEST, 'message-digest'), OctetString).buffer,
+    );
+    signingTime = AsnConvert.parse(singleValue(attrs, ID_SIGNING_TIME, 'signing-time'), Time).getTime();
+  } catch (e) {
+    if (isSmgwError(e)) throw e;
+    throw malformed('a signed attribute does not parse', e);
+  }
+  if (contentType !== eci.eContentType) throw badSignature('content-type attribute differs from eContentType');
+  if (!bytesEqual(digest, sha256(eContentBytes))) throw badSignature('message digest does not match the content');
+
+  const signature = new Uint8Array(si.signature.buffer);
+  if (!verifySignature(signer.publicKey.spki, signedAttributesForSignature(attrs), signature, SIGNING_HASH)) {
+    throw badSignature('the signature does not verify with the signer certificate');
+  }
+
+  if (trust.trustedSenders !== undefined && !trust.trustedSenders.some((t) => bytesEqual(t, signer.der))) {
+    throw badSignature('the signer is not a trusted sender');
+  }
+  if (trust.validateSender !== undefined) {
+    const others = embedded.filter((c) => c !== signer).map((c) => c.der);
+    try {
+      await trust.validateSender(signer.der, others, signingTime);
+    } catch (e) {
+      throw badSignature('the sender certificate failed validation', e);
+    }
+  }
+  return { eContentType: eci.eContentType, eContent: eContentBytes, sender: signer.der, signingTime };
+}
