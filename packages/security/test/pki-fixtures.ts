@@ -353,6 +353,40 @@ export function subCaCert(t?: Tweak): Uint8Array {
   );
 }
 
+export const crlSignerKey = (): TestKey => testKey('brainpoolP384r1', 'crl-signer');
+
+/** The root's CRL signer SM-Test-Root.CA.CRL-S (spec notes §4): certified by the root, cRLSign only. */
+export function crlSignerCert(t?: Tweak): Uint8Array {
+  const key = t?.subjectKey ?? crlSignerKey();
+  return makeCert(
+    applyTweak(
+      {
+        subject: [
+          ['CN', 'SM-Test-Root.CA.CRL-S'],
+          ['O', 'SM-Test-PKI-DE'],
+          ['C', 'DE'],
+          ['serialNumber', '1'],
+        ],
+        issuer: ROOT_NAME,
+        subjectKey: key,
+        signer: rootKey(),
+        hash: 'SHA-384',
+        notAfter: new Date(T0.getTime() + 7 * YEAR),
+        extensions: [
+          ext.aki(rootKey().spki),
+          ext.ski(key.spki),
+          ext.keyUsage(KU.cRLSign),
+          ext.basicConstraints(false),
+          ext.policies([SMPKI_POLICY]),
+          ext.ian([new GeneralName({ uniformResourceIdentifier: 'http://pki.opensmgw.test/root' })]),
+          ext.crldp('http://pki.opensmgw.test/root.crl'),
+        ],
+      },
+      t,
+    ),
+  );
+}
+
 const KU_BY_TYPE: Record<CertType, number> = {
   tls: KU.digitalSignature,
   sig: KU.digitalSignature | KU.nonRepudiation,

@@ -74,7 +74,7 @@ export {
   type SubCaProfileOptions,
   subCaProfile,
 } from './certificate-profiles.js';
-export { type BuildCrlOptions, buildCrl, type RevokedEntry, serialBytes } from './crl.js';
+export { type BuildCrlOptions, buildCrl, type RevocationInput, serialBytes } from './crl.js';
 export {
   type BuildCsrOptions,
   buildCsr,
@@ -115,4 +115,23 @@ export {
   REVOCATION_REASONS,
   type RevocationReason,
 } from './extension-views.js';
+export {
+  type CertificateKind,
+  detectKind,
+  inferCertType,
+  LINT_RULES,
+  LINT_RULES_BY_ID,
+  type LintFinding,
+  type LintOptions,
+  type LintResult,
+  type LintRule,
+  type LintSeverity,
+  lintCertificate,
+  lintCertificateDetailed,
+  lintPasses,
+  roleFromCommonName,
+  SM_PKI_POLICY,
+  type SmPkiCertType,
+  type SmPkiRole,
+} from './lint.js';
 export { type PemBlock, type PemLabel, parsePemBlocks, readDerObjects, toPem } from './pem.js';
