@@ -26,7 +26,7 @@ import {
   toAsnExtension,
 } from './certificate-extensions.js';
 
-export interface RevokedEntry {
+export interface RevocationInput {
   /** Serial number of the revoked certificate, big-endian bytes or hex. */
   readonly serial: Uint8Array | string;
   readonly date: Date;
@@ -42,7 +42,7 @@ export interface BuildCrlOptions {
   readonly nextUpdate: Date;
   /** cRLNumber, strictly increasing per issuer (RFC 5280 §5.2.3). */
   readonly crlNumber: number;
-  readonly revoked: readonly RevokedEntry[];
+  readonly revoked: readonly RevocationInput[];
   readonly hash: HashName;
   /** Extra CRL extensions after AKI and cRLNumber (none in the SM-PKI profile). */
   readonly extensions?: readonly ExtensionSpec[];

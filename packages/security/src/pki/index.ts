@@ -131,7 +131,5 @@ export {
   lintPasses,
   roleFromCommonName,
   SM_PKI_POLICY,
-  type SmPkiCertType,
-  type SmPkiRole,
 } from './lint.js';
 export { type PemBlock, type PemLabel, parsePemBlocks, readDerObjects, toPem } from './pem.js';
