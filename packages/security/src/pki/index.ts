@@ -130,6 +130,5 @@ export {
   lintCertificateDetailed,
   lintPasses,
   roleFromCommonName,
-  SM_PKI_POLICY,
 } from './lint.js';
 export { type PemBlock, type PemLabel, parsePemBlocks, readDerObjects, toPem } from './pem.js';

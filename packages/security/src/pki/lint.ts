@@ -15,15 +15,13 @@ import {
   unknownCriticalExtensions,
   verifyCertificateSignature,
 } from './certificate.js';
+import { type EndUserRole, type EndUserType, SM_PKI_POLICY_OID } from './certificate-profiles.js';
 import { commonName, nameValues } from './distinguished-name.js';
 import { KEY_PURPOSE_OIDS, type KeyUsageBit, type KnownExtensionName } from './extension-views.js';
 import { type CertificateKind, LINT_RULES_BY_ID, type LintSeverity } from './lint-rules.js';
 
 export type { CertificateKind, LintRule, LintSeverity } from './lint-rules.js';
 export { LINT_RULES, LINT_RULES_BY_ID } from './lint-rules.js';
-
-export type SmPkiRole = 'SMGW' | 'GWA' | 'GWH' | 'EMT';
-export type SmPkiCertType = 'tls' | 'sig' | 'enc';
 
 export interface LintFinding {
   /** Stable rule id, e.g. `SMPKI_SUBJECT_O`. */
@@ -39,28 +37,27 @@ export interface LintOptions {
   /** The certificate's place; detected from the certificate when absent (see detectKind). */
   readonly kind?: CertificateKind | 'lmn' | 'han';
   /** End users: TLS, SIG or ENC; inferred from KU/EKU when absent (see inferCertType). */
-  readonly type?: SmPkiCertType;
+  readonly type?: EndUserType;
   /** The issuer's certificate, when known: the signature hash must then match its key (§3.2). */
   readonly issuer?: ParsedCertificate;
 }
 
 export interface LintResult {
   readonly kind: CertificateKind;
-  readonly role?: SmPkiRole;
-  readonly type?: SmPkiCertType;
+  readonly role?: EndUserRole;
+  readonly type?: EndUserType;
   readonly findings: readonly LintFinding[];
 }
 
-export const SM_PKI_POLICY = '0.4.0.127.0.7.3.4.1.1.1';
 const ORGANIZATIONS = ['SM-PKI-DE', 'SM-Test-PKI-DE'];
 const ROOT_CNS = ['SM-Root.CA', 'SM-Test-Root.CA'];
 const CRL_SIGNER_CNS = ['SM-Root.CA.CRL-S', 'SM-Test-Root.CA.CRL-S'];
 
 /** End-user role from the CN suffix: `<name>.ROLE` or `<name>.ROLE.<suffix>` (spec notes §4). */
-export function roleFromCommonName(cn: string | undefined): SmPkiRole | undefined {
+export function roleFromCommonName(cn: string | undefined): EndUserRole | undefined {
   if (cn === undefined) return undefined;
   const m = /^.+?\.(SMGW|GWA|GWH|EMT)(?:\.[^.]+)?$/.exec(cn);
-  return m ? (m[1] as SmPkiRole) : undefined;
+  return m ? (m[1] as EndUserRole) : undefined;
 }
 
 /**
@@ -85,7 +82,7 @@ export function detectKind(cert: ParsedCertificate): CertificateKind {
  * certificate (TLS_CERT_08 makes it mandatory there, and only there); keyAgreement an ENC one;
  * anything else is linted as SIG.
  */
-export function inferCertType(cert: ParsedCertificate): SmPkiCertType {
+export function inferCertType(cert: ParsedCertificate): EndUserType {
   if (cert.ext.extKeyUsage !== undefined) return 'tls';
   if (cert.ext.keyUsage?.has('keyAgreement')) return 'enc';
   return 'sig';
@@ -114,8 +111,8 @@ export function lintCertificateDetailed(input: ParsedCertificate | Uint8Array, o
     });
   };
   genericRules(cert, report);
-  let role: SmPkiRole | undefined;
-  let type: SmPkiCertType | undefined;
+  let role: EndUserRole | undefined;
+  let type: EndUserType | undefined;
   if (kind === 'local') {
     localRules(cert, report);
   } else {
@@ -130,7 +127,7 @@ export function lintCertificateDetailed(input: ParsedCertificate | Uint8Array, o
       caRules(cert, kind, report);
     }
   }
-  const result: { kind: CertificateKind; role?: SmPkiRole; type?: SmPkiCertType; findings: LintFinding[] } = {
+  const result: { kind: CertificateKind; role?: EndUserRole; type?: EndUserType; findings: LintFinding[] } = {
     kind,
     findings,
   };
@@ -202,7 +199,7 @@ function namingRules(cert: ParsedCertificate, kind: CertificateKind, report: Rep
     report('SMPKI_SUBJECT_CN', `Subject CN is ${describeValues(cns)}, which does not fit a ${kind} certificate.`);
   const policies = cert.ext.policies;
   if (policies === undefined) report('SMPKI_POLICY', 'The CertificatePolicies extension is missing.');
-  else if (!policies.includes(SM_PKI_POLICY)) {
+  else if (!policies.includes(SM_PKI_POLICY_OID)) {
     report('SMPKI_POLICY', `CertificatePolicies lists ${describeValues([...policies])}, not the SM-PKI policy.`);
   }
 }
@@ -313,13 +310,13 @@ const REQUIRED_END_USER: ReadonlyArray<readonly [KnownExtensionName, string, str
   ['crlDistributionPoints', 'SMPKI_ENDUSER_REQUIRES_CRLDP', 'CRLDistributionPoints'],
 ];
 
-const ALLOWED_KU: Readonly<Record<SmPkiCertType, readonly KeyUsageBit[]>> = {
+const ALLOWED_KU: Readonly<Record<EndUserType, readonly KeyUsageBit[]>> = {
   tls: ['digitalSignature'],
   sig: ['digitalSignature', 'nonRepudiation'],
   enc: ['keyAgreement'],
 };
 
-function endUserRules(cert: ParsedCertificate, role: SmPkiRole | undefined, type: SmPkiCertType, report: Report): void {
+function endUserRules(cert: ParsedCertificate, role: EndUserRole | undefined, type: EndUserType, report: Report): void {
   for (const [name, rule, label] of REQUIRED_END_USER) {
     if (!has(cert, name)) report(rule, `The ${label} extension is missing.`);
   }
