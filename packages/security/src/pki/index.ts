@@ -76,6 +76,15 @@ export {
 } from './certificate-profiles.js';
 export { type BuildCrlOptions, buildCrl, type RevocationInput, serialBytes } from './crl.js';
 export {
+  findRevoked,
+  type ParsedCrl,
+  parseCrl,
+  parseCrls,
+  type RevokedEntry,
+  unknownCriticalCrlExtensions,
+  verifyCrlSignature,
+} from './crl-parse.js';
+export {
   type BuildCsrOptions,
   buildCsr,
   EXTENSION_REQUEST_OID,
@@ -161,7 +170,6 @@ export {
   DEFAULT_PUBLICATION,
   DEFAULT_VALIDITY,
   type EntityKind,
-  GATEWAY_ID_PATTERN,
   type IssuedType,
   type IssuerRef,
   initPlan,
