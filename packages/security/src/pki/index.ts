@@ -76,6 +76,15 @@ export {
 } from './certificate-profiles.js';
 export { type BuildCrlOptions, buildCrl, type RevocationInput, serialBytes } from './crl.js';
 export {
+  findRevoked,
+  type ParsedCrl,
+  parseCrl,
+  parseCrls,
+  type RevokedEntry,
+  unknownCriticalCrlExtensions,
+  verifyCrlSignature,
+} from './crl-parse.js';
+export {
   type BuildCsrOptions,
   buildCsr,
   EXTENSION_REQUEST_OID,
