@@ -34,6 +34,12 @@ export interface Pkcs11ModuleConfig {
   readonly tokenLabel: string;
   /** User PIN of the token. */
   readonly pin: string;
+  /**
+   * `logout` (default) logs out and finalises the library on close; `keep-login` leaves the
+   * process-wide login for OpenSSL's pkcs11 engine, which a process using a token key for TLS
+   * needs (see pkcs11-module.ts).
+   */
+  readonly onClose?: 'logout' | 'keep-login';
 }
 
 export type SecurityModuleConfig = SoftwareModuleConfig | Pkcs11ModuleConfig;
@@ -50,10 +56,8 @@ export async function openSecurityModule(
     }
     case 'pkcs11': {
       const { Pkcs11SecurityModule } = await import('./pkcs11-module.js');
-      const { library, tokenLabel, pin } = config;
-      return Pkcs11SecurityModule.open(
-        options.clock === undefined ? { library, tokenLabel, pin } : { library, tokenLabel, pin, clock: options.clock },
-      );
+      const { backend: _, ...rest } = config;
+      return Pkcs11SecurityModule.open(options.clock === undefined ? rest : { ...rest, clock: options.clock });
     }
     default:
       throw new SecurityModuleError(
