@@ -620,7 +620,7 @@ export interface IssuedResult {
  * DIR/issued/<serial>.crt.pem.
  */
 export async function issueFromCsr(dir: string, o: IssueFromCsrOptions): Promise<IssuedResult> {
-  const der = typeof o.csr === 'string' ? readDerObjects(o.csr, 'CERTIFICATE REQUEST')[0] : o.csr;
+  const der = readDerObjects(o.csr, 'CERTIFICATE REQUEST')[0];
   if (!der) throw new PkiError('SMGW_PKI_MALFORMED', 'no certificate request');
   const csr = readVerifiedCsr(der);
   const cn = csr.commonName;
