@@ -185,3 +185,16 @@ export {
   type TestPkiPublication,
   type TestPkiValidity,
 } from './test-pki-manifest.js';
+export {
+  type CertificateInput,
+  type CrlInput,
+  type PathUsage,
+  type PeerCertificateLike,
+  type PinnedOptions,
+  peerChainDer,
+  type ValidatedPath,
+  type ValidatePathOptions,
+  validatePath,
+  validatePeerChain,
+  validatePinned,
+} from './validate.js';
