@@ -186,8 +186,8 @@ export {
   type TestPkiValidity,
 } from './test-pki-manifest.js';
 export {
-  type CertificateInput,
-  type CrlInput,
+  type CertificateSource,
+  type CrlSource,
   type PathUsage,
   type PeerCertificateLike,
   type PinnedOptions,

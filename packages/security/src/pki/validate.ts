@@ -35,8 +35,8 @@ import { namesEqual } from './distinguished-name.js';
 import { KEY_PURPOSE_OIDS } from './extension-views.js';
 import { roleFromCommonName } from './lint.js';
 
-export type CertificateInput = Uint8Array | ParsedCertificate;
-export type CrlInput = Uint8Array | ParsedCrl;
+export type CertificateSource = Uint8Array | ParsedCertificate;
+export type CrlSource = Uint8Array | ParsedCrl;
 
 export interface PathUsage {
   /** The leaf's SM-PKI role (CN suffix, spec notes §4); one or several accepted. Omitted: any role. */
@@ -48,12 +48,12 @@ export interface PathUsage {
 }
 
 export interface ValidatePathOptions {
-  readonly leaf: CertificateInput;
+  readonly leaf: CertificateSource;
   /** Sub-CA (and CRL signer) certificates the chain may use; order does not matter. */
-  readonly intermediates?: readonly CertificateInput[];
+  readonly intermediates?: readonly CertificateSource[];
   /** Trust anchors: the SM-PKI root certificate(s). */
-  readonly roots: readonly CertificateInput[];
-  readonly crls?: readonly CrlInput[];
+  readonly roots: readonly CertificateSource[];
+  readonly crls?: readonly CrlSource[];
   /** Validation time (from the caller's Clock). */
   readonly at: Date;
   readonly usage: PathUsage;
@@ -76,8 +76,8 @@ function fail(code: PkiErrorCode, message: string, detail: Record<string, unknow
   throw new PkiError(code, message, { detail });
 }
 
-const asCert = (c: CertificateInput): ParsedCertificate => (c instanceof Uint8Array ? parseCertificate(c) : c);
-const asCrl = (c: CrlInput): ParsedCrl => (c instanceof Uint8Array ? parseCrl(c) : c);
+const asCert = (c: CertificateSource): ParsedCertificate => (c instanceof Uint8Array ? parseCertificate(c) : c);
+const asCrl = (c: CrlSource): ParsedCrl => (c instanceof Uint8Array ? parseCrl(c) : c);
 const sameCert = (a: ParsedCertificate, b: ParsedCertificate): boolean => a.fingerprint256 === b.fingerprint256;
 const label = (c: ParsedCertificate): string => `"${c.subject.text}" (serial ${c.serial})`;
 
@@ -345,8 +345,8 @@ export interface PinnedOptions {
  * pin matches, CERT_EXPIRED, BAD_SIGNATURE, USAGE for a key on a curve we do not allow.
  */
 export function validatePinned(
-  leafInput: CertificateInput,
-  pinned: readonly CertificateInput[],
+  leafInput: CertificateSource,
+  pinned: readonly CertificateSource[],
   at: Date,
   options: PinnedOptions = {},
 ): ParsedCertificate {
