@@ -7,6 +7,7 @@ import { FakeClock, isSmgwError } from '@opensmgw/core';
 import { SoftwareSecurityModule } from '../src/module/software-module.js';
 import { parseCertificates } from '../src/pki/certificate.js';
 import { subjectAltNameExtension } from '../src/pki/certificate-extensions.js';
+import { parseCrls } from '../src/pki/crl-parse.js';
 import { buildCsr } from '../src/pki/csr.js';
 import { lintCertificateDetailed } from '../src/pki/lint.js';
 import { toPem } from '../src/pki/pem.js';
@@ -21,6 +22,7 @@ import {
   serialOfCertificate,
 } from '../src/pki/test-pki.js';
 import { addYears, parseManifest } from '../src/pki/test-pki-manifest.js';
+import { validatePath, validatePinned } from '../src/pki/validate.js';
 import { openssl } from './pki-openssl.js';
 
 const START = '2026-03-01T08:00:00Z';
@@ -197,6 +199,32 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     }
   });
 
+  it("the SM-PKI path validation (H4's validatePath) accepts every end-user chain and pins the local ones", async () => {
+    const m = await readManifest(dir);
+    const roots = parseCertificates(readFileSync(f('trust/roots.pem'), 'utf8'));
+    const intermediates = parseCertificates(readFileSync(f('subca/chain.pem'), 'utf8'));
+    const crls = parseCrls(readFileSync(f('trust/crls.pem'), 'utf8'));
+    const atDate = new Date(clock.now() + 60_000);
+    for (const e of m.issued.filter((x) => x.issuer === 'subca')) {
+      const leaf = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      assert.ok(leaf);
+      const r = validatePath({
+        leaf,
+        intermediates,
+        roots,
+        crls,
+        at: atDate,
+        usage: { role: e.role as 'GWA' | 'EMT' | 'SMGW', type: e.type as 'tls' | 'sig' | 'enc' },
+      });
+      assert.equal(r.chain.length, 3, e.file);
+    }
+    for (const e of m.issued.filter((x) => x.issuer === 'self' && x.type !== 'ca')) {
+      const leaf = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      assert.ok(leaf);
+      validatePinned(leaf, [leaf], atDate);
+    }
+  });
+
   it('each keystore opens with its key file and holds the keys and certificates of its slots', async () => {
     const m = await readManifest(dir);
     for (const [name, entity] of Object.entries(m.entities)) {
@@ -340,6 +368,18 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     assert.notEqual(bad.status, 0);
     assert.match(bad.stdout + bad.stderr, /certificate revoked/);
     assert.equal(verify('gwa/sig.crt.pem').status, 0);
+    assert.throws(
+      () =>
+        validatePath({
+          leaf: parseCertificates(readFileSync(f('gwa/tls.crt.pem'), 'utf8'))[0] ?? new Uint8Array(),
+          intermediates: parseCertificates(readFileSync(f('subca/chain.pem'), 'utf8')),
+          roots: parseCertificates(readFileSync(f('trust/roots.pem'), 'utf8')),
+          crls: parseCrls(readFileSync(f('trust/crls.pem'), 'utf8')),
+          at: new Date(clock.now() + 60_000),
+          usage: { role: 'GWA', type: 'tls' },
+        }),
+      code('SMGW_PKI_REVOKED'),
+    );
     assert.match(openssl(['crl', '-in', f('subca/ca.crl.pem'), '-noout', '-text']).stdout, /Key Compromise/);
     await assert.rejects(revoke(dir, serial, 'keyCompromise', { clock }), code('SMGW_PKI_BAD_ARGUMENT'));
     const lmn = serialOfCertificate(readFileSync(f('gateway/lmn-tls.crt.pem'), 'utf8'));
