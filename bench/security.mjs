@@ -6,8 +6,9 @@
 //
 //   node bench/security.mjs [--seconds 2] [--samples 10] [--no-pkcs11]
 //
-// Rows (each runs one operation after another for about `--seconds`; ops/s, mean ms per op, and
-// CPU ms per op = user+system CPU of the whole process, the better number on a busy machine):
+// Rows (each runs one operation after another for about `--seconds`, after a warm-up of a quarter
+// of that; ops/s, mean ms per op, and CPU ms per op = user+system CPU of the whole process, the
+// better number on a busy machine):
 //   cms seal  GCM 1 KB | 100 KB   sealContainer: AuthEnvelopedData for one recipient (emt-1's ENC
 //                                  certificate: ECKA-EG with an ephemeral brainpoolP256r1 key,
 //                                  X9.63 KDF, AES key wrap, AES-128-GCM) inside SignedData signed
@@ -88,7 +89,9 @@ const skipped = {};
 const modules = [];
 
 async function measure(fn) {
-  for (let i = 0; i < 3; i++) await fn(); // warm-up
+  // Warm-up (JIT, ASN.1 schema caches) for a quarter of the row's time, at least 3 operations.
+  const warm = performance.now();
+  for (let i = 0; i < 3 || performance.now() - warm < seconds * 250; i++) await fn();
   const budget = seconds * 1000;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -297,13 +300,12 @@ try {
 }
 
 function printTable(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  // A skipped row has its reason in the second cell and nothing after: printed as it is, unpadded.
+  const isSkip = (r) => r.slice(2).every((c) => c === '');
+  const measured = rows.filter((r) => !isSkip(r));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (c > 0 && isSkip(r) ? 0 : r[c].length))));
   const line = (r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  for (const r of rows) {
-    // A skipped row prints its reason once, unpadded.
-    if (r.slice(2).every((c) => c === '') && r[1] !== '') console.log(`${r[0].padEnd(widths[0])}  ${r[1]}`);
-    else console.log(line(r));
-  }
+  for (const r of rows) console.log(measured.includes(r) ? line(r) : `${r[0].padEnd(widths[0])}  ${r[1]}`);
 }
 
 // ---- PKCS#11 -----------------------------------------------------------------------------------
@@ -368,7 +370,9 @@ function runEngineChild({ meterKey, meterCert }) {
   try {
     out = JSON.parse(last);
   } catch {
-    return { error: `skipped (engine child exited ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(0, 300)})` };
+    return {
+      error: `skipped (engine child exited ${r.status ?? r.signal}: ${(r.stderr ?? '').replace(/\s+/g, ' ').trim().slice(0, 300)})`,
+    };
   }
   if (out.error) return { error: `skipped (engine child: ${out.error})` };
   return out;
