@@ -9,6 +9,10 @@
 // Rows (each runs one operation after another for about `--seconds`, after a warm-up of a quarter
 // of that; ops/s, mean ms per op, and CPU ms per op = user+system CPU of the whole process, the
 // better number on a busy machine):
+//   <curve> key pair | ECDSA sign | ECDSA verify | ECDH
+//                                  node:crypto alone (OpenSSL), brainpoolP256r1 and P-256 for
+//                                  comparison, a quarter of `--seconds` each: the floor under
+//                                  the rows below
 //   cms seal  GCM 1 KB | 100 KB   sealContainer: AuthEnvelopedData for one recipient (emt-1's ENC
 //                                  certificate: ECKA-EG with an ephemeral brainpoolP256r1 key,
 //                                  X9.63 KDF, AES key wrap, AES-128-GCM) inside SignedData signed
@@ -45,7 +49,7 @@
 //
 // Prints the tables and writes bench/results/security.json. Run `npm run build` first.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { diffieHellman, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -84,15 +88,15 @@ if (!(seconds > 0) || !(Number.isInteger(samples) && samples > 0)) {
 const started = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'smgw-bench-security-'));
 const pkiDir = join(work, 'pki');
-const results = { cms: {}, tls: {}, wire: {} };
+const results = { primitives: {}, cms: {}, tls: {}, wire: {} };
 const skipped = {};
 const modules = [];
 
-async function measure(fn) {
+async function measure(fn, rowSeconds = seconds) {
   // Warm-up (JIT, ASN.1 schema caches) for a quarter of the row's time, at least 3 operations.
   const warm = performance.now();
-  for (let i = 0; i < 3 || performance.now() - warm < seconds * 250; i++) await fn();
-  const budget = seconds * 1000;
+  for (let i = 0; i < 3 || performance.now() - warm < rowSeconds * 250; i++) await fn();
+  const budget = rowSeconds * 1000;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
@@ -127,6 +131,26 @@ try {
   const emt = await entity('emt-1');
   const gwa = await entity('gwa');
   const meter = await entity('meter-1');
+
+  // ---- node:crypto primitives (the floor under the CMS and TLS rows) ---------------------------
+  {
+    const data = randomBytes(100);
+    for (const curve of ['brainpoolP256r1', 'prime256v1']) {
+      const a = generateKeyPairSync('ec', { namedCurve: curve });
+      const b = generateKeyPairSync('ec', { namedCurve: curve });
+      const sig = sign('sha256', data, a.privateKey);
+      const name = curve === 'prime256v1' ? 'P-256' : curve;
+      const ops = {
+        'key pair': () => generateKeyPairSync('ec', { namedCurve: curve }),
+        'ECDSA sign': () => sign('sha256', data, a.privateKey),
+        'ECDSA verify': () => verify('sha256', data, a.publicKey, sig),
+        ECDH: () => diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey }),
+      };
+      for (const [op, fn] of Object.entries(ops)) {
+        results.primitives[`${name} ${op}`] = await measure(fn, seconds / 4);
+      }
+    }
+  }
 
   // ---- CMS -----------------------------------------------------------------------------------
   const signer = { module: gateway, slot: 'wan-sig', certificate: der('gateway', 'sig.crt.pem') };
@@ -232,6 +256,10 @@ try {
     r.cpuMsPerOp.toFixed(2),
     String(r.ops ?? r.handshakes),
   ];
+  const primitiveRows = [['node:crypto (OpenSSL) primitive', 'ops/s', 'ms/op', 'CPU ms/op', 'ops']];
+  for (const [name, r] of Object.entries(results.primitives)) primitiveRows.push([name, ...fmt(r)]);
+  printTable(primitiveRows);
+  console.log('');
   const cmsRows = [['CMS (1 recipient)', 'ops/s', 'ms/op', 'CPU ms/op', 'ops', 'container B']];
   for (const [name, r] of Object.entries(results.cms)) cmsRows.push([name, ...fmt(r), String(r.containerBytes)]);
   printTable(cmsRows);
