@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as cryptoModule from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { GeneralName, Version } from '@peculiar/asn1-x509';
 import { parseCertificate } from '../src/pki/certificate.js';
 import {
@@ -100,10 +101,12 @@ describe('lintCertificate: compliant certificates', () => {
     assert.equal(lintPasses(lintCertificate(endUserCert('EMT', 'sig'))), true);
   });
 
-  it('every rule in the table has a unique id, a source and a requirement', () => {
+  it('every rule in the table has a unique id, a source and a requirement, and docs/pki-lint.md lists it', () => {
     const ids = LINT_RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length);
     for (const r of LINT_RULES) assert.ok(r.source && r.requirement && r.kinds.length > 0, r.id);
+    const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../docs/pki-lint.md'), 'utf8');
+    for (const r of LINT_RULES) assert.ok(doc.includes(`| \`${r.id}\` |`), `docs/pki-lint.md lacks ${r.id}`);
   });
 });
 
