@@ -1,4 +1,12 @@
 // Public surface of tls/ (filled in by the issue-3 work).
+
+export {
+  type ConnectTarget,
+  connectWithProfile,
+  createProfileServer,
+  type ProfileServer,
+  type ProfileServerOptions,
+} from './endpoints.js';
 export {
   engineProcessProblem,
   findPkcs11EnginePath,
@@ -10,6 +18,45 @@ export {
   pkcs11EngineProcess,
   writePkcs11EngineConfig,
 } from './openssl-engine.js';
+export {
+  checkPeer,
+  createPeerVerifier,
+  type PeerUsage,
+  type PeerVerifier,
+  peerChainFromCertificate,
+  peerChainOf,
+  type SmPkiRole,
+  smPkiRoleOf,
+  type TlsTrust,
+  type TrustMaterial,
+  verifyPeerChain,
+} from './peer-check.js';
+export {
+  type CertificateInput,
+  DEFAULT_PEER_USAGE,
+  hanClientProfile,
+  hanServerProfile,
+  INTERFACE_RULES,
+  lmnClientProfile,
+  lmnServerProfile,
+  TLS_PROTOCOL_VERSION,
+  TLS12_CIPHER_SUITE_NAMES,
+  TLS12_CIPHER_SUITES,
+  TLS12_GROUPS,
+  TLS12_SIGALGS,
+  TLS13_BRAINPOOL_GROUPS,
+  type TlsCipherSuite,
+  type TlsClientProfile,
+  type TlsInterface,
+  type TlsProfile,
+  type TlsProfileConfig,
+  type TlsRole,
+  type TlsServerProfile,
+  tlsProfile,
+  wanClientProfile,
+  wanServerProfile,
+} from './profiles.js';
+export { TlsSessionCache, type TlsSessionCacheOptions } from './session-cache.js';
 export {
   applySessionPolicy,
   mayResumeSession,
