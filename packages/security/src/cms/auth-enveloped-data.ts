@@ -38,7 +38,8 @@ import {
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { CURVES } from '../curves.js';
+import { CURVES, type CurveName } from '../curves.js';
+import type { EcPublicKey } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
 import { aesKeyUnwrap, aesKeyWrap } from './aes-key-wrap.js';
@@ -47,6 +48,7 @@ import {
   type CmsCertificate,
   issuerAndSerialNumberOf,
   namesCertificate,
+  publicKeyOf,
   readCmsCertificate,
 } from './cms-certificate.js';
 import { der, sortForSetOf } from './der.js';
@@ -106,16 +108,17 @@ export async function createAuthEnvelopedData(options: AuthEnvelopOptions): Prom
     throw new CmsError('SMGW_CMS_BAD_ARGUMENT', `unknown key agreement ${keyAgreementOid}`);
   }
   if (options.recipients.length === 0) throw new CmsError('SMGW_CMS_BAD_ARGUMENT', 'no recipient');
-  const recipients = options.recipients.map((c, i) =>
-    readCmsCertificate(c, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`),
-  );
+  const recipients = options.recipients.map((c, i) => {
+    const cert = readCmsCertificate(c, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`);
+    return { cert, key: publicKeyOf(cert, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`) };
+  });
   const contentKey = await options.random(encryption === 'aes-128-gcm' ? 16 : 32);
   try {
     const sealed =
       encryption === 'aes-128-gcm'
         ? encryptGcm(contentKey, await options.random(GCM_NONCE_LENGTH), options.payload)
         : encryptCbcCmac(contentKey, options.payload);
-    const infos = recipients.map((r) => keyAgreeRecipientInfo(r, contentKey, keyAgreementOid));
+    const infos = recipients.map((r) => keyAgreeRecipientInfo(r.cert, r.key, contentKey, keyAgreementOid));
     const aed = new AuthEnvelopedData({
       version: 0,
       recipientInfos: new RecipientInfos(sortForSetOf(infos)),
@@ -173,9 +176,14 @@ function keyWrapAlgorithm(): AlgorithmIdentifier {
   return new AlgorithmIdentifier({ algorithm: ID_AES128_WRAP });
 }
 
-function keyAgreeRecipientInfo(recipient: CmsCertificate, contentKey: Uint8Array, oid: string): RecipientInfo {
+function keyAgreeRecipientInfo(
+  recipient: CmsCertificate,
+  recipientKey: EcPublicKey,
+  contentKey: Uint8Array,
+  oid: string,
+): RecipientInfo {
   const sharedInfo = eccCmsSharedInfo(ID_AES128_WRAP, KEK_LENGTH * 8);
-  const { ephemeralPoint, kek } = eckaEgSend(recipient.publicKey, sharedInfo, KEK_LENGTH);
+  const { ephemeralPoint, kek } = eckaEgSend(recipientKey, sharedInfo, KEK_LENGTH);
   let wrapped: Uint8Array;
   try {
     wrapped = aesKeyWrap(kek, contentKey);
@@ -238,6 +246,7 @@ export async function openAuthEnvelopedData(
 
 async function openChecked(bytes: Uint8Array, recipient: CmsRecipient): Promise<OpenedAuthEnvelopedData> {
   const me = readCmsCertificate(recipient.certificate, 'SMGW_CMS_BAD_ARGUMENT', 'recipient certificate');
+  const myCurve = publicKeyOf(me, 'SMGW_CMS_BAD_ARGUMENT', 'recipient certificate').curve;
   let aed: AuthEnvelopedData;
   try {
     aed = AsnConvert.parse(bytes, AuthEnvelopedData);
@@ -252,7 +261,7 @@ async function openChecked(bytes: Uint8Array, recipient: CmsRecipient): Promise<
   const mac = new Uint8Array(aed.mac.buffer);
 
   const found = findOurKey(aed, me);
-  const contentKey = await unwrapContentKey(found.kari, found.encryptedKey, me, recipient);
+  const contentKey = await unwrapContentKey(found.kari, found.encryptedKey, myCurve, recipient);
   try {
     const payload =
       encryption.kind === 'aes-128-gcm'
@@ -322,7 +331,7 @@ function findOurKey(
 async function unwrapContentKey(
   kari: KeyAgreeRecipientInfo,
   encryptedKey: Uint8Array,
-  me: CmsCertificate,
+  curve: CurveName,
   recipient: CmsRecipient,
 ): Promise<Uint8Array> {
   if (kari.version !== 3) throw malformed(`KeyAgreeRecipientInfo version ${kari.version} (RFC 5652: 3)`);
@@ -342,9 +351,9 @@ async function unwrapContentKey(
   }
   const originatorKey = kari.originator.originatorKey;
   if (!originatorKey) throw unsupported('originator is not an ephemeral OriginatorPublicKey');
-  checkOriginatorAlgorithm(originatorKey.algorithm, me);
+  checkOriginatorAlgorithm(originatorKey.algorithm, curve);
   const point = new Uint8Array(originatorKey.publicKey);
-  if (point.length !== 1 + 2 * CURVES[me.publicKey.curve].size || point[0] !== 0x04) {
+  if (point.length !== 1 + 2 * CURVES[curve].size || point[0] !== 0x04) {
     throw malformed('originator key is not an uncompressed point on the recipient curve');
   }
   const ukm = kari.ukm === undefined ? undefined : new Uint8Array(kari.ukm.buffer);
@@ -358,7 +367,7 @@ async function unwrapContentKey(
 }
 
 /** RFC 5753 §7.1.2: id-ecPublicKey with parameters absent, NULL, or the recipient's named curve. */
-function checkOriginatorAlgorithm(alg: AlgorithmIdentifier, me: CmsCertificate): void {
+function checkOriginatorAlgorithm(alg: AlgorithmIdentifier, curve: CurveName): void {
   if (alg.algorithm !== ID_EC_PUBLIC_KEY) throw unsupported(`originator key algorithm ${alg.algorithm}`);
   if (alg.parameters === undefined || alg.parameters === null) return;
   const p = new Uint8Array(alg.parameters);
@@ -369,7 +378,7 @@ function checkOriginatorAlgorithm(alg: AlgorithmIdentifier, me: CmsCertificate):
   } catch (e) {
     throw malformed('originator key parameters do not parse', e);
   }
-  if (curveOid !== CURVES[me.publicKey.curve].oid) throw malformed('originator key is on another curve');
+  if (curveOid !== CURVES[curve].oid) throw malformed('originator key is on another curve');
 }
 
 function decryptGcm(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array {

@@ -11,7 +11,8 @@
  * chain) goes into `certificates`.
  *
  * Verification is strict, so that every bit of a container matters: the input must be DER
- * (parsing and re-encoding must give the same bytes), exactly the structures we write are
+ * (a strict TLV walk before the schema parser; the signature and the trust decision use the
+ * signed attributes and certificates exactly as received), exactly the structures we write are
  * accepted (one signer, no CRLs, no unsigned attributes, the signer certificate embedded), the
  * signature must verify with the embedded signer certificate, and that certificate must be one
  * of the trusted senders (byte for byte) and/or pass the caller's validation (pki/ path
@@ -38,12 +39,15 @@ import { AlgorithmIdentifier, Certificate, Time } from '@peculiar/asn1-x509';
 import { verifySignature } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
+import { checkDer, childrenOf, encodingOf, type Tlv } from '../pki/der-structure.js';
 import { ObjectIdentifierValue } from './cms-asn1.js';
 import {
   type CmsCertificate,
   issuerAndSerialNumberOf,
   namesCertificate,
+  publicKeyOf,
   readCmsCertificate,
+  verificationKeyOf,
 } from './cms-certificate.js';
 import { der, derTlv, sortForSetOf } from './der.js';
 import { readingHostileInput, requireBytes } from './hostile-input.js';
@@ -101,6 +105,7 @@ export interface VerifiedSignedData {
 }
 
 const SIGNING_HASH = 'SHA-256';
+const SIGNED_DATA_OID_DER = der(new ObjectIdentifierValue(ID_SIGNED_DATA));
 
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
@@ -124,7 +129,7 @@ export async function createSignedData(options: SignedDataOptions): Promise<Uint
     return c;
   });
   const key = await signer.module.publicKey(signer.slot);
-  if (!bytesEqual(key.spki, cert.publicKey.spki)) {
+  if (!bytesEqual(key.spki, publicKeyOf(cert, 'SMGW_CMS_BAD_ARGUMENT', 'signer certificate').spki)) {
     throw new CmsError('SMGW_CMS_BAD_ARGUMENT', `the signer certificate does not hold the key of slot ${signer.slot}`);
   }
   const signingTime = new Date((options.clock ?? systemClock).now());
@@ -171,23 +176,82 @@ function badSignature(message: string, cause?: unknown): CmsError {
   return new CmsError('SMGW_CMS_BAD_SIGNATURE', message, cause === undefined ? {} : { cause });
 }
 
-function parseDer<T>(bytes: Uint8Array, type: new () => T, what: string): T {
-  let value: T;
+/**
+ * Parses a container that must be DER: a strict TLV walk first (definite minimal lengths, nothing
+ * after the object, primitive strings, DER BOOLEAN and INTEGER; pki/der-structure.ts), because
+ * the schema parser reads BER and would let bytes change without changing what we read.
+ */
+function strictDer(bytes: Uint8Array, what: string): Tlv {
   try {
-    value = AsnConvert.parse(bytes, type);
+    return checkDer(bytes);
+  } catch (e) {
+    throw malformed(`${what} is not DER`, e);
+  }
+}
+
+function parseAs<T>(bytes: Uint8Array, type: new () => T, what: string): T {
+  try {
+    return AsnConvert.parse(bytes, type);
   } catch (e) {
     throw malformed(`${what} does not parse`, e);
   }
+}
+
+/** Raw encodings the signature and the trust decision must see exactly as received. */
+interface RawParts {
+  /** The encodings of the SignedData fields other than `certificates`, in order. */
+  readonly fieldsButCertificates: Uint8Array[];
+  readonly certificates: Uint8Array[];
+  /** The [0] IMPLICIT signedAttrs of the (single) SignerInfo, header included. */
+  readonly signedAttrs: Uint8Array | undefined;
+}
+
+/**
+ * ContentInfo ::= SEQUENCE { contentType OID (id-signedData), content [0] EXPLICIT SignedData }:
+ * checks the outer shape and locates the raw parts (the schema parser then reads the SignedData).
+ */
+function rawParts(bytes: Uint8Array, outer: Tlv): RawParts {
+  const shape = (ok: boolean) => {
+    if (!ok) throw malformed('not a ContentInfo(SignedData) of the expected shape');
+  };
+  shape(outer.tag === 0x30);
+  const ci = childrenOf(bytes, outer);
+  shape(ci.length === 2 && ci[0]?.tag === 0x06 && ci[1]?.tag === 0xa0);
+  if (!bytesEqual(encodingOf(bytes, ci[0] as Tlv), SIGNED_DATA_OID_DER)) {
+    throw malformed('ContentInfo type is not id-signedData');
+  }
+  const inner = childrenOf(bytes, ci[1] as Tlv);
+  shape(inner.length === 1 && inner[0]?.tag === 0x30);
+  const sdTlv = inner[0] as Tlv;
+  const sd = childrenOf(bytes, sdTlv as Tlv);
+  const certs = sd.find((t) => t.tag === 0xa0);
+  const signerInfos = sd[sd.length - 1];
+  shape(signerInfos?.tag === 0x31);
+  const si = childrenOf(bytes, signerInfos as Tlv)[0];
+  shape(si?.tag === 0x30);
+  const attrs = childrenOf(bytes, si as Tlv).find((t) => t.tag === 0xa0);
+  return {
+    fieldsButCertificates: sd.filter((t) => t !== certs).map((t) => encodingOf(bytes, t)),
+    certificates: certs ? childrenOf(bytes, certs).map((t) => encodingOf(bytes, t)) : [],
+    signedAttrs: attrs ? encodingOf(bytes, attrs) : undefined,
+  };
+}
+
+/**
+ * Everything we read must re-encode to the bytes received: the schema parser tolerates BER
+ * variants the DER walk does not see (e.g. a context-class tag where a SEQUENCE belongs), and
+ * such a byte would change without changing what we read. (The certificates are not read by
+ * the schema parser: their raw bytes are compared with the trusted senders or handed to
+ * `validateSender`.)
+ */
+function reencodesExactly(sd: SignedData, received: Uint8Array): void {
   let again: Uint8Array;
   try {
-    again = der(value);
+    again = der(sd);
   } catch (e) {
-    throw malformed(`${what} does not re-encode`, e);
+    throw malformed('SignedData does not re-encode', e);
   }
-  // BER leniency (indefinite or long lengths, trailing bytes, ...) would let bytes change
-  // without changing what we read; DER has one encoding per value.
-  if (!bytesEqual(again, bytes)) throw malformed(`${what} is not DER`);
-  return value;
+  if (!bytesEqual(again, received)) throw malformed('SignedData is not DER (it re-encodes differently)');
 }
 
 function isAbsentOrNull(parameters: ArrayBuffer | null | undefined): boolean {
@@ -218,9 +282,12 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
   if (trust.trustedSenders === undefined && trust.validateSender === undefined) {
     throw new CmsError('SMGW_CMS_BAD_ARGUMENT', 'give trustedSenders and/or validateSender');
   }
-  const ci = parseDer(bytes, ContentInfo, 'ContentInfo');
-  if (ci.contentType !== ID_SIGNED_DATA) throw malformed(`ContentInfo type ${ci.contentType} is not id-signedData`);
-  const sd = parseDer(new Uint8Array(ci.content), SignedData, 'SignedData');
+  const raw = rawParts(bytes, strictDer(bytes, 'the container'));
+  // The schema parser reads the SignedData without its certificates (the costly part to parse
+  // and re-encode); the certificates are read from their raw bytes below.
+  const withoutCertificates = derTlv(0x30, concatBytes(...raw.fieldsButCertificates));
+  const sd = parseAs(withoutCertificates, SignedData, 'SignedData');
+  reencodesExactly(sd, withoutCertificates);
 
   const eci = sd.encapContentInfo;
   const eContent = eci.eContent?.single;
@@ -245,14 +312,15 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
   }
   if (si.unsignedAttrs !== undefined) throw unsupported('SignerInfo with unsigned attributes');
   const attrs = si.signedAttrs;
-  if (attrs === undefined || attrs.length === 0) throw unsupported('SignerInfo without signed attributes');
+  if (attrs === undefined || attrs.length === 0 || raw.signedAttrs === undefined) {
+    throw unsupported('SignerInfo without signed attributes');
+  }
 
   // The certificates: all X.509, the signer's among them.
-  const embedded: CmsCertificate[] = [];
-  for (const choice of sd.certificates ?? []) {
-    if (choice.certificate === undefined) throw unsupported('a certificate choice other than X.509');
-    embedded.push(readCmsCertificate(der(choice.certificate), 'SMGW_CMS_MALFORMED', 'embedded certificate'));
-  }
+  const embedded = raw.certificates.map((c) => {
+    if (c[0] !== 0x30) throw unsupported('a certificate choice other than X.509');
+    return readCmsCertificate(c, 'SMGW_CMS_MALFORMED', 'embedded certificate');
+  });
   const ias = si.sid.issuerAndSerialNumber;
   const signers = embedded.filter((c) => namesCertificate(ias, c));
   if (signers.length !== 1) {
@@ -277,13 +345,18 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
   if (contentType !== eci.eContentType) throw badSignature('content-type attribute differs from eContentType');
   if (!bytesEqual(digest, sha256(eContentBytes))) throw badSignature('message digest does not match the content');
 
-  const signature = new Uint8Array(si.signature.buffer);
-  if (!verifySignature(signer.publicKey.spki, signedAttributesForSignature(attrs), signature, SIGNING_HASH)) {
-    throw badSignature('the signature does not verify with the signer certificate');
-  }
-
+  // A pinned sender is compared first: cheap, and a foreign or altered certificate stops here.
   if (trust.trustedSenders !== undefined && !trust.trustedSenders.some((t) => bytesEqual(t, signer.der))) {
     throw badSignature('the signer is not a trusted sender');
+  }
+  const key = verificationKeyOf(signer, 'SMGW_CMS_BAD_SIGNATURE', 'signer certificate');
+  const signature = new Uint8Array(si.signature.buffer);
+  // RFC 5652 §5.4: the signature covers the DER SET OF signed attributes: the bytes received
+  // with the [0] IMPLICIT tag replaced by the SET tag.
+  const signedInput = Uint8Array.from(raw.signedAttrs);
+  signedInput[0] = 0x31;
+  if (!verifySignature(key, signedInput, signature, SIGNING_HASH)) {
+    throw badSignature('the signature does not verify with the signer certificate');
   }
   if (trust.validateSender !== undefined) {
     const others = embedded.filter((c) => c !== signer).map((c) => c.der);
