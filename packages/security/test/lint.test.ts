@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GeneralName, Version } from '@peculiar/asn1-x509';
+import { Extensions, GeneralName, type TBSCertificate, Version } from '@peculiar/asn1-x509';
+import { SoftwareSecurityModule } from '../src/module/software-module.js';
 import { parseCertificate } from '../src/pki/certificate.js';
+import { issueCertificate } from '../src/pki/certificate-builder.js';
+import { type EndUserRole, endUserProfile, rootProfile, subCaProfile } from '../src/pki/certificate-profiles.js';
 import {
   detectKind,
   inferCertType,
@@ -377,6 +380,91 @@ describe('lintCertificate on certificates made by the openssl CLI (independent s
       assertOnly(sign('bad.cnf'), 'SMPKI_KU_CRITICAL');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('lintCertificate on certificates from the PKI builder (certificate-builder.ts, test-only mutate hook)', () => {
+  it('the profiles pass; violations made through the builder are found', async () => {
+    const module = await SoftwareSecurityModule.open();
+    try {
+      const rootKeyPair = await module.generateKeyPair('root', 'brainpoolP384r1');
+      const subKey = await module.generateKeyPair('subca', 'brainpoolP256r1');
+      const leaf = await module.generateKeyPair('leaf', 'brainpoolP256r1');
+      const validity = { notBefore: T0, notAfter: new Date(T0.getTime() + 7 * YEAR) };
+      const rootProf = rootProfile({ keys: { subjectKey: rootKeyPair, issuerKey: rootKeyPair }, serialNumber: '1' });
+      const root = await issueCertificate({
+        issuer: { module, slot: 'root' },
+        subjectPublicKey: rootKeyPair,
+        subject: rootProf.subject,
+        serial: new Uint8Array([1]),
+        ...validity,
+        extensions: rootProf.extensions,
+        hash: rootProf.hash,
+      });
+      const subProf = subCaProfile({
+        keys: { subjectKey: subKey, issuerKey: rootKeyPair },
+        serialNumber: '2',
+        crlDistributionPoint: 'http://pki.opensmgw.test/root.crl',
+        issuerAltName: [{ uri: 'http://pki.opensmgw.test/root' }],
+      });
+      const sub = await issueCertificate({
+        issuer: { module, slot: 'root', certificate: root.der },
+        subjectPublicKey: subKey,
+        subject: subProf.subject,
+        serial: new Uint8Array([2]),
+        ...validity,
+        extensions: subProf.extensions,
+        hash: subProf.hash,
+      });
+      assert.deepEqual(ruleIds(root.der), []);
+      assert.deepEqual(ruleIds(sub.der, { issuer: parseCertificate(root.der) }), []);
+      const issuer = { module, slot: 'subca', certificate: sub.der };
+      const issue = async (mutate?: (tbs: TBSCertificate) => void, role: EndUserRole = 'EMT') => {
+        const profile = endUserProfile({
+          keys: { subjectKey: leaf, issuerKey: subKey },
+          role,
+          type: 'sig',
+          commonName: `Test.${role}`,
+          subjectAltNames: [{ dns: 'emt.opensmgw.test' }],
+          crlDistributionPoint: 'http://pki.opensmgw.test/subca.crl',
+          issuerAltName: [{ uri: 'http://pki.opensmgw.test/subca' }],
+        });
+        const built = await issueCertificate({
+          issuer,
+          subjectPublicKey: leaf,
+          subject: profile.subject,
+          serial: new Uint8Array([0x01, 0x02]),
+          notBefore: T0,
+          notAfter: new Date(T0.getTime() + 2 * YEAR),
+          extensions: profile.extensions,
+          hash: profile.hash,
+          ...(mutate ? { mutate } : {}),
+        });
+        return built.der;
+      };
+      assert.deepEqual(ruleIds(await issue()), []);
+      assert.deepEqual(ruleIds(await issue(undefined, 'SMGW')), []);
+      assertOnly(
+        await issue((tbs) => {
+          tbs.version = Version.v1;
+        }),
+        'X509_VERSION',
+      );
+      assertOnly(
+        await issue((tbs) => {
+          tbs.extensions = new Extensions((tbs.extensions ?? []).filter((e) => e.extnID !== '2.5.29.18'));
+        }),
+        'SMPKI_ENDUSER_REQUIRES_IAN',
+      );
+      assertOnly(
+        await issue((tbs) => {
+          for (const e of tbs.extensions ?? []) if (e.extnID === '2.5.29.19') e.critical = false;
+        }),
+        'SMPKI_BC_CRITICAL',
+      );
+    } finally {
+      await module.close();
     }
   });
 });
