@@ -319,7 +319,7 @@ describe('parseCertificate on malformed input', () => {
           assert.equal((e as PkiError).code, 'SMGW_PKI_MALFORMED');
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
     assert.ok(parsed > 0, 'some mutations (inside names, keys, signatures) still parse');
   });
