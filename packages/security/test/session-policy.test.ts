@@ -466,7 +466,7 @@ describe('session policy on real TLS sockets (fake clock)', () => {
         clientGot += d.length;
       });
       await Promise.all([s.closed, c.closed]);
-      assert.deepEqual(limitOf((await writeErr) ?? undefined), ['SMGW_TLS_SESSION_LIMIT', undefined]);
+      assert.deepEqual(limitOf((await writeErr) ?? undefined), ['SMGW_TLS_SESSION_LIMIT', 'max-bytes']);
       assert.equal(clientGot, 0);
       assert.equal(s.guard?.closedBy, 'max-bytes');
     } finally {

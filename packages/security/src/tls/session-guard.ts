@@ -122,6 +122,11 @@ export function applySessionPolicy(
     idleTimer = undefined;
   };
 
+  let closeError: TlsError | undefined;
+  /** The error of a write refused after the guard closed (or a socket destroyed otherwise). */
+  const refusal = (): TlsError =>
+    closeError ?? new TlsError('SMGW_TLS_SESSION_LIMIT', 'the TLS connection is closed', { detail: {} });
+
   const close = (limit: SessionLimit): void => {
     if (closedBy !== undefined || socket.destroyed) return;
     closedBy = limit;
@@ -137,6 +142,7 @@ export function applySessionPolicy(
       detail.bytes = record.bytes;
     }
     const error = new TlsError('SMGW_TLS_SESSION_LIMIT', LIMIT_TEXT[limit], { detail });
+    closeError = error;
     log.info('tls session limit: closing connection', { code: error.code, ...detail });
     options.onLimit?.({ limit, sessionKey: key, error });
     socket.destroy(error);
@@ -188,13 +194,13 @@ export function applySessionPolicy(
     const admit = (n: number, cb: (err?: Error | null) => void): ((err?: Error | null) => void) | undefined => {
       if (key === undefined) return cb;
       if (check(false)) {
-        cb(new TlsError('SMGW_TLS_SESSION_LIMIT', LIMIT_TEXT[closedBy ?? 'max-bytes']));
+        cb(refusal());
         return undefined;
       }
       activity();
       if (ledger.remainingBytes(key) < n) {
         close('max-bytes');
-        cb(new TlsError('SMGW_TLS_SESSION_LIMIT', LIMIT_TEXT['max-bytes']));
+        cb(refusal());
         return undefined;
       }
       ledger.spend(key, n);
