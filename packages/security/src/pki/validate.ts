@@ -31,7 +31,7 @@ import {
   unknownCriticalCrlExtensions,
   verifyCrlSignature,
 } from './crl-parse.js';
-import { namesEqual } from './distinguished-name.js';
+import { commonName, namesEqual } from './distinguished-name.js';
 import { KEY_PURPOSE_OIDS } from './extension-views.js';
 import { roleFromCommonName } from './lint.js';
 
@@ -214,8 +214,8 @@ const REQUIRED_KU: Readonly<
 };
 
 function checkLeafUsage(leaf: ParsedCertificate, usage: PathUsage): EndUserRole | undefined {
-  const cn = leaf.subject.attributes.find((a) => a.key === 'CN')?.value;
-  const role = roleFromCommonName(cn);
+  // The role needs exactly one CN (a second CN could claim another role).
+  const role = roleFromCommonName(commonName(leaf.subject));
   if (usage.role !== undefined) {
     const wanted: readonly EndUserRole[] = typeof usage.role === 'string' ? [usage.role] : usage.role;
     if (!role || !wanted.includes(role)) {
