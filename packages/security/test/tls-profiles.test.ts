@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { FakeClock, isSmgwError } from '@opensmgw/core';
@@ -9,6 +11,7 @@ import {
   hanServerProfile,
   lmnClientProfile,
   lmnServerProfile,
+  revoke,
   TLS12_CIPHER_SUITE_NAMES,
   TLS12_CIPHER_SUITES,
   TLS12_SIGALGS,
@@ -24,35 +27,34 @@ import {
   wanServerProfile,
 } from '../src/index.js';
 import { attempt, closed, echo, startServer } from './tls-harness.js';
-import { makeTlsTestCerts, type TestIdentity, type TlsTestCerts } from './tls-test-certs.js';
+import { AFTER_EXPIRY_MS, makeTlsTestMaterial, type TestIdentity, type TlsTestMaterial } from './tls-test-certs.js';
 
 const ALLOWED = new Set<string>(TLS12_CIPHER_SUITE_NAMES);
 const GROUPS = 'brainpoolP256r1:brainpoolP384r1:brainpoolP512r1:P-256:P-384';
 const DAY = 86_400_000;
 
-let certs: TlsTestCerts;
+let certs: TlsTestMaterial;
 let clock: FakeClock;
 
-before(() => {
-  certs = makeTlsTestCerts();
-  clock = new FakeClock(Date.now());
+before(async () => {
+  certs = await makeTlsTestMaterial();
+  clock = new FakeClock(certs.issuedAt + 60_000);
 });
 after(() => certs.cleanup());
 
-const pem = (id: TestIdentity) => ({ kind: 'pem', pem: id.key }) as const;
 const pinned = (...ids: TestIdentity[]): TlsTrust => ({ kind: 'pinned', certificates: ids.map((i) => i.cert) });
-const smPki = (): TlsTrust => ({ kind: 'sm-pki', roots: [certs.root.cert], intermediates: [certs.subca.der] });
+const smPki = (): TlsTrust => certs.smPkiTrust();
 
 function lmnPair(c: FakeClock = clock): { server: TlsServerProfile; client: TlsClientProfile } {
   return {
     server: lmnServerProfile({
-      key: pem(certs.gatewayLmn),
+      key: certs.gatewayLmn.key,
       certificates: certs.gatewayLmn.cert,
       trust: pinned(certs.meterLmn),
       clock: c,
     }),
     client: lmnClientProfile({
-      key: pem(certs.meterLmn),
+      key: certs.meterLmn.key,
       certificates: [certs.meterLmn.der],
       trust: pinned(certs.gatewayLmn),
       clock: c,
@@ -61,11 +63,11 @@ function lmnPair(c: FakeClock = clock): { server: TlsServerProfile; client: TlsC
 }
 
 function headEnd(c: FakeClock = clock, id: TestIdentity = certs.gwa): TlsServerProfile {
-  return wanServerProfile({ key: pem(id), certificates: id.chain, trust: smPki(), clock: c });
+  return wanServerProfile({ key: id.key, certificates: id.chain, trust: smPki(), clock: c });
 }
 
 function gateway(c: FakeClock = clock, id: TestIdentity = certs.smgw, extra: Partial<TlsProfileConfig> = {}) {
-  return wanClientProfile({ key: pem(id), certificates: id.chain, trust: smPki(), clock: c, ...extra });
+  return wanClientProfile({ key: id.key, certificates: id.chain, trust: smPki(), clock: c, ...extra });
 }
 
 function ephemeralGroup(socket: TLSSocket): string | undefined {
@@ -104,13 +106,13 @@ describe('profile options', () => {
       headEnd(),
       gateway(),
       hanServerProfile({
-        key: pem(certs.gatewayHan),
+        key: certs.gatewayHan.key,
         certificates: certs.gatewayHan.cert,
         trust: pinned(certs.consumerHan),
         clock,
       }),
       hanClientProfile({
-        key: pem(certs.consumerHan),
+        key: certs.consumerHan.key,
         certificates: certs.consumerHan.cert,
         trust: pinned(certs.gatewayHan),
         clock,
@@ -150,7 +152,7 @@ describe('profile options', () => {
   });
 
   it('WAN/LMN may leave out the SHOULD suites and groups; HAN may not; MUSTs stay; others are refused', () => {
-    const base = { key: pem(certs.smgw), certificates: certs.smgw.chain, trust: smPki(), clock };
+    const base = { key: certs.smgw.key, certificates: certs.smgw.chain, trust: smPki(), clock };
     const wan = tlsProfile({
       ...base,
       interface: 'wan',
@@ -197,7 +199,7 @@ describe('handshakes between counterpart profiles on 127.0.0.1', { timeout: 20_0
       assert.deepEqual(socket.getEphemeralKeyInfo(), { type: 'ECDH', name: 'brainpoolP256r1', size: 256 });
       assert.equal(await echo(socket, 'meter reading'), 'meter reading');
       assert.equal(s.accepted.length, 1);
-      assert.equal(s.accepted[0]?.getPeerCertificate().subject.CN, '1ESY1160000001 LMN');
+      assert.equal(s.accepted[0]?.getPeerCertificate().subject.CN, 'OpenSMGW-Test-Meter-1');
       socket.destroy();
     } finally {
       await s.close();
@@ -226,7 +228,7 @@ describe('handshakes between counterpart profiles on 127.0.0.1', { timeout: 20_0
   it('HAN server and HAN client (consumer)', async () => {
     const s = await startServer(
       hanServerProfile({
-        key: pem(certs.gatewayHan),
+        key: certs.gatewayHan.key,
         certificates: certs.gatewayHan.cert,
         trust: pinned(certs.consumerHan),
         clock,
@@ -234,7 +236,7 @@ describe('handshakes between counterpart profiles on 127.0.0.1', { timeout: 20_0
     );
     try {
       const client = hanClientProfile({
-        key: pem(certs.consumerHan),
+        key: certs.consumerHan.key,
         certificates: certs.consumerHan.cert,
         trust: pinned(certs.gatewayHan),
         clock,
@@ -346,7 +348,7 @@ describe('the server refuses what TR-03116-3 forbids', { timeout: 20_000 }, () =
 
   it('a client with a self-signed certificate that is not pinned', async () => {
     const before = s.accepted.length;
-    const r = await attempt({ ...client.options, port: s.port, key: certs.stranger.key, cert: certs.stranger.cert });
+    const r = await attempt({ ...client.options, port: s.port, key: certs.stranger.keyPem, cert: certs.stranger.cert });
     if (r.ok) await closed(r.socket);
     // OpenSSL's own verification (the pinned certificates are its only trust anchors) rejects it;
     // Node then drops the connection before 'secureConnection'.
@@ -396,7 +398,8 @@ describe('peer check on top of OpenSSL (peer-check.ts)', { timeout: 20_000 }, ()
       if (emt.ok) await closed(emt.socket);
       const e = await s.errorFor(emt.localPort);
       assert.ok(e instanceof TlsError && e.code === 'SMGW_TLS_PEER_REJECTED', String(e));
-      assert.equal(e.detail['reason'], 'role');
+      assert.equal(e.detail['reason'], 'usage');
+      assert.match(e.message, /role EMT; expected SMGW/);
       assert.equal(s.accepted.length, 0);
     } finally {
       await s.close();
@@ -417,9 +420,9 @@ describe('peer check on top of OpenSSL (peer-check.ts)', { timeout: 20_000 }, ()
         e instanceof TlsError &&
         e.code === 'SMGW_TLS_PEER_REJECTED' &&
         (reason === '' || e.detail['reason'] === reason);
-      await reject(gateway(), emtServer.port, 'gwa.opensmgw.test', rejected(''));
+      await reject(gateway(), emtServer.port, 'gwa.opensmgw.test', rejected('name'));
       const gwaOnly = gateway(clock, certs.smgw, { peerUsage: { eku: 'serverAuth', roles: ['GWA'] } });
-      await reject(gwaOnly, emtServer.port, 'emt-1.opensmgw.test', rejected('role'));
+      await reject(gwaOnly, emtServer.port, 'emt-1.opensmgw.test', rejected('usage'));
       // Both EMT and GWA are acceptable by default (the gateway delivers to EMTs too).
       const ok = await connectWithProfile(gateway(), {
         host: '127.0.0.1',
@@ -428,7 +431,7 @@ describe('peer check on top of OpenSSL (peer-check.ts)', { timeout: 20_000 }, ()
       });
       ok.destroy();
       // Our clock, not OpenSSL's, decides validity: one day past notAfter.
-      const late = new FakeClock(clock.now() + (certs.days + 1) * DAY);
+      const late = new FakeClock(clock.now() + AFTER_EXPIRY_MS);
       await reject(gateway(late), emtServer.port, 'emt-1.opensmgw.test', rejected('expired'));
     } finally {
       await foreignServer.close();
@@ -437,7 +440,7 @@ describe('peer check on top of OpenSSL (peer-check.ts)', { timeout: 20_000 }, ()
   });
 
   it('LMN: a pinned certificate that expired on our clock is refused, by the client and by the server', async () => {
-    const late = new FakeClock(clock.now() + (certs.days + 1) * DAY);
+    const late = new FakeClock(clock.now() + AFTER_EXPIRY_MS);
     const s = await startServer(lmnPair(clock).server);
     try {
       await assert.rejects(
@@ -457,6 +460,40 @@ describe('peer check on top of OpenSSL (peer-check.ts)', { timeout: 20_000 }, ()
       assert.equal(lateServer.accepted.length, 0);
     } finally {
       await lateServer.close();
+    }
+  });
+});
+
+describe('revocation and CRLs (SM-PKI trust)', { timeout: 20_000 }, () => {
+  it('the gateway refuses a server without a current CRL, and a revoked one', async () => {
+    const s = await startServer(headEnd(clock, certs.emt));
+    try {
+      const target = { host: '127.0.0.1', port: s.port, servername: 'emt-1.opensmgw.test' };
+      const noCrl = gateway(clock, certs.smgw, {
+        trust: { kind: 'sm-pki', roots: [certs.roots], intermediates: [certs.subca] },
+      });
+      await assert.rejects(
+        connectWithProfile(noCrl, target),
+        (e: unknown) => e instanceof TlsError && e.detail['reason'] === 'no-crl',
+      );
+      const optional = gateway(clock, certs.smgw, {
+        trust: { kind: 'sm-pki', roots: [certs.roots], intermediates: [certs.subca], requireCrl: false },
+      });
+      (await connectWithProfile(optional, target)).destroy();
+
+      // Revoke the EMT's TLS certificate in the test PKI; the new Sub-CA CRL lists it.
+      await revoke(certs.pkiDir, new X509Certificate(certs.emt.cert).serialNumber, 'keyCompromise', { clock });
+      const crls = readFileSync(join(certs.pkiDir, 'trust/crls.pem'), 'utf8');
+      const fresh = gateway(clock, certs.smgw, {
+        trust: { kind: 'sm-pki', roots: [certs.roots], intermediates: [certs.subca], crls: [crls] },
+      });
+      await assert.rejects(
+        connectWithProfile(fresh, target),
+        (e: unknown) =>
+          e instanceof TlsError && e.detail['reason'] === 'revoked' && e.detail['pkiCode'] === 'SMGW_PKI_REVOKED',
+      );
+    } finally {
+      await s.close();
     }
   });
 });

@@ -1,21 +1,25 @@
 /**
- * Test certificates for the TLS profile tests, made with the openssl CLI in a temp dir (helper,
- * not a test file). SM-PKI-shaped chain (root brainpoolP384r1/SHA-384, Sub-CA brainpoolP256r1,
- * TLS leaves brainpoolP256r1/SHA-256 with role suffixes and EKUs as the test SM-PKI has them), a
- * foreign CA with its own leaves, and self-signed LMN/HAN certificates.
+ * Key and certificate material for the TLS profile tests (helper, not a test file).
  *
- * Why not the project's PKI builder (test-pki.ts): these tests must not depend on it; when it is
- * stable the lead may switch. The shapes here follow the same layout contract.
+ * The good material is the project's test SM-PKI (`initTestPki`, layout in docs/pki.md): GWA,
+ * EMT and gateway TLS triplet members with their chain, CRLs and roots, and the self-signed
+ * LMN/HAN certificates of gateway, meter and consumer; keys come out of each entity's software
+ * security module (`tlsKey`, PEM) and are also written to files for `openssl s_client`.
+ * The bad material is made with the openssl CLI: a foreign CA with an SMGW and a GWA
+ * certificate, and a self-signed certificate pinned nowhere.
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeClock } from '@opensmgw/core';
+import { initTestPki, openEntityModule, readDerObjects, type TlsKeyReference, type TlsTrust } from '../src/index.js';
 
 export interface TestIdentity {
-  /** PKCS#8 PEM private key. */
-  readonly key: string;
+  readonly key: TlsKeyReference;
+  /** PEM of the private key (also in `keyPath`). */
+  readonly keyPem: string;
   /** PEM of the leaf certificate. */
   readonly cert: string;
   readonly der: Uint8Array;
@@ -23,105 +27,140 @@ export interface TestIdentity {
   readonly chain: string[];
   readonly keyPath: string;
   readonly certPath: string;
-  /** File with leaf + intermediates, for `openssl s_client -cert_chain`/`-cert`. */
+  /** Leaf + intermediates in one file (for `openssl s_client -cert`). */
   readonly chainPath: string;
 }
 
-export interface TlsTestCerts {
+export interface TlsTestMaterial {
   readonly dir: string;
-  readonly root: TestIdentity;
-  readonly subca: TestIdentity;
+  readonly pkiDir: string;
+  /** The time the test PKI was made at (its certificates are valid from then). */
+  readonly issuedAt: number;
+  /** trust/roots.pem, subca/ca.crt.pem, trust/crls.pem as text, and their paths. */
+  readonly roots: string;
+  readonly subca: string;
+  readonly crls: string;
+  readonly rootsPath: string;
+  smPkiTrust(): TlsTrust;
   readonly gwa: TestIdentity;
   readonly emt: TestIdentity;
   readonly smgw: TestIdentity;
-  /** An SMGW certificate from another CA (not our root). */
-  readonly foreignSmgw: TestIdentity;
-  /** A GWA server certificate from another CA. */
-  readonly foreignGwa: TestIdentity;
-  readonly foreignRoot: TestIdentity;
   readonly gatewayLmn: TestIdentity;
   readonly meterLmn: TestIdentity;
   readonly gatewayHan: TestIdentity;
   readonly consumerHan: TestIdentity;
+  /** An SMGW client certificate from another CA (not our root). */
+  readonly foreignSmgw: TestIdentity;
+  /** A GWA server certificate (right name and SAN) from another CA. */
+  readonly foreignGwa: TestIdentity;
   /** Self-signed, pinned nowhere. */
   readonly stranger: TestIdentity;
-  /** All certificates are valid from `notBefore` (now, truncated by openssl) for `days`. */
-  readonly days: number;
   cleanup(): void;
 }
 
-const DAYS = 700;
+/** Later than every certificate here (test PKI: end users 2 y, gateway and local 7 y; openssl ones 700 d). */
+export const AFTER_EXPIRY_MS = 8 * 366 * 86_400_000;
 
-export function makeTlsTestCerts(): TlsTestCerts {
-  const dir = mkdtempSync(join(tmpdir(), 'smgw-tls-certs-'));
+export async function makeTlsTestMaterial(): Promise<TlsTestMaterial> {
+  const dir = mkdtempSync(join(tmpdir(), 'smgw-tls-'));
+  try {
+    const issuedAt = Date.now();
+    const pkiDir = join(dir, 'pki');
+    await initTestPki(pkiDir, { clock: new FakeClock(issuedAt) });
+    const read = (rel: string): string => readFileSync(join(pkiDir, rel), 'utf8');
+    const subca = read('subca/ca.crt.pem');
+
+    const fromPki = async (entity: string, slot: string, certRel: string, viaSubca: boolean): Promise<TestIdentity> => {
+      const module = await openEntityModule(pkiDir, entity);
+      try {
+        const ref = await module.tlsKey(slot);
+        if (ref.kind !== 'pem') throw new Error(`${entity}/${slot}: expected a software key`);
+        const cert = read(certRel);
+        return identity(dir, `${entity}-${slot}`, ref.pem, cert, viaSubca ? [subca] : []);
+      } finally {
+        await module.close();
+      }
+    };
+
+    const gwa = await fromPki('gwa', 'wan-tls', 'gwa/tls.crt.pem', true);
+    const emt = await fromPki('emt-1', 'wan-tls', 'emt-1/tls.crt.pem', true);
+    const smgw = await fromPki('gateway', 'wan-tls', 'gateway/tls.crt.pem', true);
+    const gatewayLmn = await fromPki('gateway', 'lmn-tls', 'gateway/lmn-tls.crt.pem', false);
+    const meterLmn = await fromPki('meter-1', 'lmn-tls', 'meter-1/lmn-tls.crt.pem', false);
+    const gatewayHan = await fromPki('gateway', 'han-tls', 'gateway/han-tls.crt.pem', false);
+    const consumerHan = await fromPki('consumer-1', 'han-tls', 'consumer-1/han-tls.crt.pem', false);
+
+    const foreign = makeForeign(dir);
+    const roots = read('trust/roots.pem');
+    const crls = read('trust/crls.pem');
+    return {
+      dir,
+      pkiDir,
+      issuedAt,
+      roots,
+      subca,
+      crls,
+      rootsPath: join(pkiDir, 'trust/roots.pem'),
+      smPkiTrust: () => ({ kind: 'sm-pki', roots: [roots], intermediates: [subca], crls: [crls] }),
+      gwa,
+      emt,
+      smgw,
+      gatewayLmn,
+      meterLmn,
+      gatewayHan,
+      consumerHan,
+      ...foreign,
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function identity(dir: string, name: string, keyPem: string, cert: string, intermediates: string[]): TestIdentity {
+  const keyPath = join(dir, `${name}.key`);
+  const certPath = join(dir, `${name}.crt`);
+  const chainPath = join(dir, `${name}.chain.pem`);
+  const chain = [cert, ...intermediates];
+  writeFileSync(keyPath, keyPem, { mode: 0o600 });
+  writeFileSync(certPath, cert);
+  writeFileSync(chainPath, chain.join(''));
+  const der = readDerObjects(cert, 'CERTIFICATE')[0] as Uint8Array;
+  return { key: { kind: 'pem', pem: keyPem }, keyPem, cert, der, chain, keyPath, certPath, chainPath };
+}
+
+function makeForeign(dir: string): Pick<TlsTestMaterial, 'foreignSmgw' | 'foreignGwa' | 'stranger'> {
   const openssl = (...args: string[]): void => {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   };
-  const newKey = (name: string, curve: string): string => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
-    const path = join(dir, `${name}.key`);
-    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    return path;
+  const newKey = (name: string): string => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'brainpoolP256r1' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    writeFileSync(join(dir, `${name}.key`), pem, { mode: 0o600 });
+    return pem;
   };
-  const finish = (name: string, keyPath: string, intermediates: TestIdentity[]): TestIdentity => {
-    const certPath = join(dir, `${name}.crt`);
-    const cert = readFileSync(certPath, 'utf8');
-    const chain = [cert, ...intermediates.map((i) => i.cert)];
-    const chainPath = join(dir, `${name}.chain.pem`);
-    writeFileSync(chainPath, chain.join(''));
-    const der = new Uint8Array(Buffer.from(cert.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64'));
-    return { key: readFileSync(keyPath, 'utf8'), cert, der, chain, keyPath, certPath, chainPath };
-  };
-  const selfSigned = (name: string, subject: string, curve: string, exts: string[], hash = 'sha256'): TestIdentity => {
-    const keyPath = newKey(name, curve);
+  const make = (name: string, subject: string, exts: string[], issuer?: string): TestIdentity => {
+    const keyPem = newKey(name);
+    const ca = issuer === undefined ? [] : ['-CA', join(dir, `${issuer}.crt`), '-CAkey', join(dir, `${issuer}.key`)];
     openssl(
       'req',
       '-new',
       '-x509',
       '-key',
-      keyPath,
+      join(dir, `${name}.key`),
+      ...ca,
       '-subj',
       subject,
       '-days',
-      String(DAYS),
-      `-${hash}`,
+      '700',
+      '-sha256',
       ...exts.flatMap((e) => ['-addext', e]),
       '-out',
       join(dir, `${name}.crt`),
     );
-    return finish(name, keyPath, []);
+    return identity(dir, name, keyPem, readFileSync(join(dir, `${name}.crt`), 'utf8'), []);
   };
-  const issued = (
-    name: string,
-    subject: string,
-    issuer: TestIdentity,
-    exts: string[],
-    hash = 'sha256',
-    intermediates: TestIdentity[] = [],
-  ): TestIdentity => {
-    const keyPath = newKey(name, 'brainpoolP256r1');
-    openssl(
-      'req',
-      '-new',
-      '-x509',
-      '-key',
-      keyPath,
-      '-CA',
-      issuer.certPath,
-      '-CAkey',
-      issuer.keyPath,
-      '-subj',
-      subject,
-      '-days',
-      String(DAYS),
-      `-${hash}`,
-      ...exts.flatMap((e) => ['-addext', e]),
-      '-out',
-      join(dir, `${name}.crt`),
-    );
-    return finish(name, keyPath, intermediates);
-  };
-  const ca = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
   const leaf = (eku: string, san?: string): string[] => [
     'basicConstraints=critical,CA:FALSE',
     'keyUsage=critical,digitalSignature',
@@ -129,86 +168,21 @@ export function makeTlsTestCerts(): TlsTestCerts {
     'certificatePolicies=0.4.0.127.0.7.3.4.1.1.1',
     ...(san === undefined ? [] : [`subjectAltName=${san}`]),
   ];
-  const local = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature'];
-
-  const root = selfSigned('root', '/CN=SM-Test-Root.CA/O=SM-Test-PKI-DE/C=DE', 'brainpoolP384r1', ca, 'sha384');
-  const subcaKey = newKey('subca', 'brainpoolP256r1');
-  openssl(
-    'req',
-    '-new',
-    '-x509',
-    '-key',
-    subcaKey,
-    '-CA',
-    root.certPath,
-    '-CAkey',
-    root.keyPath,
-    '-subj',
-    '/CN=SM-Test-Sub.CA/O=SM-Test-PKI-DE/C=DE',
-    '-days',
-    String(DAYS),
-    '-sha384',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE,pathlen:0',
-    '-addext',
+  make('foreign-root', '/CN=Foreign-Root.CA/O=Elsewhere/C=DE', [
+    'basicConstraints=critical,CA:TRUE',
     'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext',
-    'certificatePolicies=0.4.0.127.0.7.3.4.1.1.1',
-    '-out',
-    join(dir, 'subca.crt'),
-  );
-  const subca = finish('subca', subcaKey, []);
-  const viaSubca = (name: string, subject: string, exts: string[]): TestIdentity =>
-    issued(name, subject, subca, exts, 'sha256', [subca]);
-
-  const gwa = viaSubca(
-    'gwa',
-    '/CN=OpenSMGW-Test.GWA/O=SM-Test-PKI-DE/C=DE',
-    leaf('serverAuth,clientAuth', 'DNS:gwa.opensmgw.test'),
-  );
-  const emt = viaSubca(
-    'emt',
-    '/CN=OpenSMGW-Test-1.EMT/O=SM-Test-PKI-DE/C=DE',
-    leaf('serverAuth,clientAuth', 'DNS:emt-1.opensmgw.test'),
-  );
-  const smgw = viaSubca('smgw', '/CN=EOSM0100000001.SMGW/O=SM-Test-PKI-DE/C=DE', leaf('clientAuth'));
-
-  const foreignRoot = selfSigned('foreign-root', '/CN=Foreign-Root.CA/O=Elsewhere/C=DE', 'brainpoolP256r1', ca);
-  const foreignSmgw = issued(
-    'foreign-smgw',
-    '/CN=EOSM0100000009.SMGW/O=Elsewhere/C=DE',
-    foreignRoot,
-    leaf('clientAuth'),
-  );
-  const foreignGwa = issued(
-    'foreign-gwa',
-    '/CN=Foreign.GWA/O=Elsewhere/C=DE',
-    foreignRoot,
-    leaf('serverAuth,clientAuth', 'DNS:gwa.opensmgw.test'),
-  );
-
-  const gatewayLmn = selfSigned('gateway-lmn', '/CN=EOSM0100000001 LMN/O=OpenSMGW/C=DE', 'brainpoolP256r1', local);
-  const meterLmn = selfSigned('meter-lmn', '/CN=1ESY1160000001 LMN/O=OpenSMGW/C=DE', 'brainpoolP256r1', local);
-  const gatewayHan = selfSigned('gateway-han', '/CN=EOSM0100000001 HAN/O=OpenSMGW/C=DE', 'brainpoolP256r1', local);
-  const consumerHan = selfSigned('consumer-han', '/CN=consumer-1 HAN/O=OpenSMGW/C=DE', 'brainpoolP256r1', local);
-  const stranger = selfSigned('stranger', '/CN=stranger/O=Elsewhere/C=DE', 'brainpoolP256r1', local);
-
+  ]);
   return {
-    dir,
-    root,
-    subca,
-    gwa,
-    emt,
-    smgw,
-    foreignSmgw,
-    foreignGwa,
-    foreignRoot,
-    gatewayLmn,
-    meterLmn,
-    gatewayHan,
-    consumerHan,
-    stranger,
-    days: DAYS,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    foreignSmgw: make('foreign-smgw', '/CN=EOSM0100000009.SMGW/O=Elsewhere/C=DE', leaf('clientAuth'), 'foreign-root'),
+    foreignGwa: make(
+      'foreign-gwa',
+      '/CN=Foreign.GWA/O=Elsewhere/C=DE',
+      leaf('serverAuth,clientAuth', 'DNS:gwa.opensmgw.test'),
+      'foreign-root',
+    ),
+    stranger: make('stranger', '/CN=stranger/O=Elsewhere/C=DE', [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+    ]),
   };
 }

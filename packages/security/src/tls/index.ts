@@ -26,7 +26,6 @@ export {
   peerChainFromCertificate,
   peerChainOf,
   type SmPkiRole,
-  smPkiRoleOf,
   type TlsTrust,
   type TrustMaterial,
   verifyPeerChain,

@@ -54,6 +54,7 @@ import {
   peerChainFromCertificate,
   type TlsTrust,
 } from './peer-check.js';
+import { tlsKeyOptions } from './tls-key.js';
 
 export type TlsInterface = 'wan' | 'lmn' | 'han';
 export type TlsRole = 'server' | 'client';
@@ -290,7 +291,7 @@ export function tlsProfile(config: TlsProfileConfig): TlsProfile {
         if (nameError !== undefined) {
           return new TlsError('SMGW_TLS_PEER_REJECTED', `server name ${host} not in its certificate`, {
             cause: nameError,
-            detail: { interface: config.interface },
+            detail: { reason: 'name', interface: config.interface },
           });
         }
       }
@@ -328,20 +329,6 @@ export function hanServerProfile(config: RoleConfig): TlsServerProfile {
 /** HAN, SMGW as TLS client towards CLS devices; also consumer/CLS simulators (§3.4). */
 export function hanClientProfile(config: RoleConfig): TlsClientProfile {
   return tlsProfile({ ...config, interface: 'han', role: 'client' });
-}
-
-/**
- * The key part of a secure context. TODO(H2): replace with `tlsKeyOptions` from tls-key.ts once
- * it lands; same mapping (pem → key, engine → privateKeyEngine/privateKeyIdentifier).
- */
-function tlsKeyOptions(
-  ref: TlsKeyReference,
-): { key: string } | { privateKeyEngine: string; privateKeyIdentifier: string } {
-  if (ref?.kind === 'pem' && typeof ref.pem === 'string') return { key: ref.pem };
-  if (ref?.kind === 'engine' && typeof ref.identifier === 'string') {
-    return { privateKeyEngine: ref.engine, privateKeyIdentifier: ref.identifier };
-  }
-  throw badConfig('key: expected a TlsKeyReference (pem or engine)');
 }
 
 function badConfig(message: string): TlsError {
