@@ -19,6 +19,7 @@ import {
   type SessionLimitEvent,
   type SessionPolicy,
   sessionPolicy,
+  TlsSessionCache,
   tlsSessionIdentity,
 } from '../src/tls/index.js';
 
@@ -98,6 +99,8 @@ interface Harness {
   ledger: SessionLedger;
   clock: FakeClock;
   cache: MapSessionCache;
+  /** profiles.ts's cache, when asked for instead of the map. */
+  profileCache: TlsSessionCache | undefined;
   limits: SessionLimitEvent[];
   next(): Promise<ServerConn>;
   close(): Promise<void>;
@@ -105,7 +108,13 @@ interface Harness {
 
 async function startServer(
   policy: SessionPolicy,
-  options: { guard?: boolean; wireCache?: boolean; secureOptions?: number; echo?: boolean } = {},
+  options: {
+    guard?: boolean;
+    wireCache?: boolean;
+    secureOptions?: number;
+    echo?: boolean;
+    profileCache?: boolean;
+  } = {},
 ): Promise<Harness> {
   const clock = new FakeClock(T0);
   const ledger = new SessionLedger({ policy, clock });
@@ -119,7 +128,11 @@ async function startServer(
     rejectUnauthorized: true,
     secureOptions: options.secureOptions ?? cryptoConstants.SSL_OP_NO_TICKET,
   });
-  cache.attach(server);
+  const profileCache = options.profileCache
+    ? new TlsSessionCache({ clock, maxAgeMs: policy.maxSessionAgeMs })
+    : undefined;
+  if (profileCache) profileCache.attach(server);
+  else cache.attach(server);
   const live = new Set<TLSSocket>();
   server.on('secureConnection', (socket: TLSSocket) => {
     live.add(socket);
@@ -134,7 +147,7 @@ async function startServer(
     if (options.guard !== false) {
       conn.guard = applySessionPolicy(socket, ledger, {
         onLimit: (e) => limits.push(e),
-        ...(options.wireCache === false ? {} : { sessionCache: cache }),
+        ...(options.wireCache === false ? {} : { sessionCache: profileCache ?? cache }),
       });
     }
     socket.on('data', (d: Buffer) => {
@@ -153,6 +166,7 @@ async function startServer(
     ledger,
     clock,
     cache,
+    profileCache,
     limits,
     next: () => {
       const c = ready.shift();
@@ -443,6 +457,33 @@ describe('session policy on real TLS sockets (fake clock)', () => {
       assert.deepEqual(limitOf(s2.errors[0]), ['SMGW_TLS_SESSION_LIMIT', 'max-bytes']);
 
       // Exhausted: the next resumption attempt gets a full handshake (cache entry dropped).
+      const c3 = await connect(h.port, session);
+      assert.equal(c3.socket.isSessionReused(), false);
+      c3.socket.end();
+      await c3.closed;
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('with TlsSessionCache (profiles.ts): an exhausted session is deleted from it, so the next attempt is a full handshake', async () => {
+    const h = await startServer(
+      { maxSessionAgeMs: DAY, maxApplicationBytes: 10_000 },
+      { echo: false, profileCache: true },
+    );
+    try {
+      const c1 = await connect(h.port);
+      const s1 = await h.next();
+      const session = await c1.session;
+      assert.equal(h.profileCache?.size, 1);
+      const c2 = await connect(h.port, session);
+      const s2 = await h.next();
+      assert.equal(c2.socket.isSessionReused(), true);
+      c2.socket.write(Buffer.alloc(10_001));
+      await Promise.all([c2.closed, s2.closed, c1.closed, s1.closed]);
+      assert.equal(s2.guard?.closedBy, 'max-bytes');
+      assert.equal(s1.guard?.closedBy, 'max-bytes', 'the other connection of the session closes too');
+      assert.equal(h.profileCache?.size, 0);
       const c3 = await connect(h.port, session);
       assert.equal(c3.socket.isSessionReused(), false);
       c3.socket.end();

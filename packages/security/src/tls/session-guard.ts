@@ -18,8 +18,8 @@
  *   re-checks the age, in case a timer was late.
  * - At `max-age` or `max-bytes` the session is invalidated in the ledger and dropped from the
  *   server's session cache (`sessionCache.delete(sessionId)`), so a later resumption gets a
- *   full handshake. An idle close leaves the session resumable: idleness ends a connection, not
- *   a session.
+ *   full handshake. Other live connections of the same session close with it. An idle close
+ *   leaves the session resumable: idleness ends a connection, not a session.
  * - Renegotiation: `socket.disableRenegotiation()`; a renegotiation attempt (Node reports it on
  *   servers) destroys the socket with SMGW_TLS_RENEGOTIATION. The profiles also set
  *   SSL_OP_NO_RENEGOTIATION, which makes OpenSSL refuse it first.
@@ -115,11 +115,15 @@ export function applySessionPolicy(
   let ageTimer: TimerHandle | undefined;
   let idleTimer: TimerHandle | undefined;
 
+  let unsubscribe: (() => void) | undefined;
+
   const cancelTimers = (): void => {
     ageTimer?.cancel();
     idleTimer?.cancel();
     ageTimer = undefined;
     idleTimer = undefined;
+    unsubscribe?.();
+    unsubscribe = undefined;
   };
 
   let closeError: TlsError | undefined;
@@ -255,6 +259,10 @@ export function applySessionPolicy(
     activity();
     hookStream();
     if (check(false)) return;
+    // A limit reached on another connection of the same session ends this one too.
+    unsubscribe = ledger.onInvalidate((invalidated, reason) => {
+      if (invalidated === key) close(reason);
+    });
     const expiresAt = ledger.expiresAt(key);
     if (expiresAt !== undefined && expiresAt !== Number.POSITIVE_INFINITY) {
       ageTimer = clock.setTimer(Math.max(0, expiresAt - clock.monotonic()), () => {
