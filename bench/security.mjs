@@ -29,8 +29,10 @@
 //   tls LMN resumed               each connection offers the previous connection's session (session
 //                                  ID, server-side cache; tickets are off in the profiles)
 //   tls WAN full | resumed        extra: WAN profile, the gateway as client against the GWA server,
-//                                  SM-PKI chains (leaf + Sub-CA sent, root trusted) with the
-//                                  profile's SM-PKI peer check
+//                                  SM-PKI chains (leaf + Sub-CA sent, root trusted), and on full
+//                                  handshakes the profile's peer check on both sides (validatePath:
+//                                  signatures, validity, CRLs of root and Sub-CA, policy, KU/EKU,
+//                                  role)
 //   tls LMN full|resumed pkcs11   the LMN rows with the gateway's key in SoftHSM2: generated on the
 //                                  token (non-extractable), used by OpenSSL's pkcs11 engine in a
 //                                  child node process (--openssl-shared-config, OPENSSL_CONF,
