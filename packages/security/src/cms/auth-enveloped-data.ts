@@ -112,12 +112,13 @@ export async function createAuthEnvelopedData(options: AuthEnvelopOptions): Prom
     const cert = readCmsCertificate(c, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`);
     return { cert, key: publicKeyOf(cert, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`) };
   });
-  const contentKey = await options.random(encryption === 'aes-128-gcm' ? 16 : 32);
+  const payload = requireBytes(options.payload, 'the payload');
+  const contentKey = await randomBytes(options.random, encryption === 'aes-128-gcm' ? 16 : 32);
   try {
     const sealed =
       encryption === 'aes-128-gcm'
-        ? encryptGcm(contentKey, await options.random(GCM_NONCE_LENGTH), options.payload)
-        : encryptCbcCmac(contentKey, options.payload);
+        ? encryptGcm(contentKey, await randomBytes(options.random, GCM_NONCE_LENGTH), payload)
+        : encryptCbcCmac(contentKey, payload);
     const infos = recipients.map((r) => keyAgreeRecipientInfo(r.cert, r.key, contentKey, keyAgreementOid));
     const aed = new AuthEnvelopedData({
       version: 0,
@@ -133,6 +134,14 @@ export async function createAuthEnvelopedData(options: AuthEnvelopOptions): Prom
   } finally {
     zeroize(contentKey);
   }
+}
+
+async function randomBytes(random: RandomSource, length: number): Promise<Uint8Array> {
+  const bytes = await random(length);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new CmsError('SMGW_CMS_BAD_ARGUMENT', `the random source did not return ${length} bytes`);
+  }
+  return bytes;
 }
 
 interface Sealed {

@@ -23,8 +23,6 @@ import { createHash } from 'node:crypto';
 import { bytesEqual, type Clock, concatBytes, isSmgwError, systemClock } from '@opensmgw/core';
 import {
   Attribute,
-  CertificateChoices,
-  CertificateSet,
   ContentInfo,
   DigestAlgorithmIdentifiers,
   EncapsulatedContent,
@@ -35,7 +33,7 @@ import {
   SignerInfos,
 } from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate, Time } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Time } from '@peculiar/asn1-x509';
 import { verifySignature } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
@@ -132,11 +130,12 @@ export async function createSignedData(options: SignedDataOptions): Promise<Uint
   if (!bytesEqual(key.spki, publicKeyOf(cert, 'SMGW_CMS_BAD_ARGUMENT', 'signer certificate').spki)) {
     throw new CmsError('SMGW_CMS_BAD_ARGUMENT', `the signer certificate does not hold the key of slot ${signer.slot}`);
   }
+  const eContent = requireBytes(options.eContent, 'the content');
   const signingTime = new Date((options.clock ?? systemClock).now());
   const attrs = sortForSetOf([
     attribute(ID_CONTENT_TYPE, new ObjectIdentifierValue(options.eContentType)),
     attribute(ID_SIGNING_TIME, new Time(signingTime)),
-    attribute(ID_MESSAGE_DIGEST, new OctetString(sha256(options.eContent))),
+    attribute(ID_MESSAGE_DIGEST, new OctetString(sha256(eContent))),
   ]);
   const signature = await signer.module.sign(signer.slot, signedAttributesForSignature(attrs), SIGNING_HASH);
   const signerInfo = new SignerInfo({
@@ -147,21 +146,27 @@ export async function createSignedData(options: SignedDataOptions): Promise<Uint
     signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ID_ECDSA_WITH_SHA256 }),
     signature: new OctetString(signature),
   });
-  const certificates = [cert.der, ...chain].map(
-    (c) => new CertificateChoices({ certificate: AsnConvert.parse(c, Certificate) }),
-  );
-  const sd = new SignedData({
-    // RFC 5652 §5.1: version 3 when the eContentType is not id-data, else 1.
-    version: options.eContentType === ID_DATA ? 1 : 3,
-    digestAlgorithms: new DigestAlgorithmIdentifiers([new AlgorithmIdentifier({ algorithm: ID_SHA256 })]),
-    encapContentInfo: new EncapsulatedContentInfo({
-      eContentType: options.eContentType,
-      eContent: new EncapsulatedContent({ single: new OctetString(options.eContent) }),
+  const withoutCertificates = der(
+    new SignedData({
+      // RFC 5652 §5.1: version 3 when the eContentType is not id-data, else 1.
+      version: options.eContentType === ID_DATA ? 1 : 3,
+      digestAlgorithms: new DigestAlgorithmIdentifiers([new AlgorithmIdentifier({ algorithm: ID_SHA256 })]),
+      encapContentInfo: new EncapsulatedContentInfo({
+        eContentType: options.eContentType,
+        eContent: new EncapsulatedContent({ single: new OctetString(eContent) }),
+      }),
+      signerInfos: new SignerInfos([signerInfo]),
     }),
-    certificates: new CertificateSet(certificates),
-    signerInfos: new SignerInfos([signerInfo]),
-  });
-  return der(new ContentInfo({ contentType: ID_SIGNED_DATA, content: der(sd).buffer as ArrayBuffer }));
+  );
+  // certificates [0] IMPLICIT CertificateSet goes between encapContentInfo and signerInfos. The
+  // certificates are spliced in as given, never re-encoded, so a receiver that pins the sender's
+  // certificate compares the very bytes the sender holds.
+  const fields = childrenOf(withoutCertificates, checkDer(withoutCertificates)).map((t) =>
+    encodingOf(withoutCertificates, t),
+  );
+  const certificateSet = derTlv(0xa0, concatBytes(cert.der, ...chain));
+  const sd = derTlv(0x30, concatBytes(...fields.slice(0, 3), certificateSet, ...fields.slice(3)));
+  return der(new ContentInfo({ contentType: ID_SIGNED_DATA, content: sd.buffer as ArrayBuffer }));
 }
 
 function malformed(message: string, cause?: unknown): CmsError {
