@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FakeClock } from '@opensmgw/core';
+import { FakeClock, isSmgwError } from '@opensmgw/core';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
@@ -16,6 +16,7 @@ import {
 } from '../src/cms/index.js';
 import type { CurveName } from '../src/curves.js';
 import type { SecurityModule } from '../src/module/security-module.js';
+import { validatePath } from '../src/pki/validate.js';
 import { makeTestPki, type Party, type TestPki } from './cms-fixtures.js';
 
 const enc = new TextEncoder();
@@ -341,6 +342,56 @@ describe('CMS containers: SignedData over AuthEnvelopedData (spec notes §3.7)',
     });
     assert.deepEqual(opened.payload, PAYLOAD);
     assert.deepEqual(seen, [hex(gw.sigCert), [hex(pki.caCert)], '2026-03-01T12:00:00.000Z']);
+  });
+
+  it('validateSender plugs in pki/ path validation (validatePath to the test CA)', async () => {
+    const foreign = await makeTestPki(['outsider']);
+    try {
+      const validateSender = (sender: Uint8Array, others: readonly Uint8Array[], at: Date) => {
+        validatePath({
+          leaf: sender,
+          intermediates: others,
+          roots: [pki.caCert],
+          at,
+          usage: { type: 'sig' },
+          requireCrl: false,
+          policy: null,
+        });
+      };
+      const r = emts[0] as Party;
+      const good = await sealContainer({
+        payload: PAYLOAD,
+        recipients: [r.encCert],
+        signer: signerOf(gw),
+        clock: CLOCK,
+      });
+      assert.deepEqual((await openContainer(good, { validateSender, recipient: recipientOf(r) })).payload, PAYLOAD);
+      const outsider = foreign.parties['outsider'] as Party;
+      const bad = await sealContainer({
+        payload: PAYLOAD,
+        recipients: [r.encCert],
+        signer: signerOf(outsider),
+        clock: CLOCK,
+      });
+      await assert.rejects(openContainer(bad, { validateSender, recipient: recipientOf(r) }), (e: unknown) => {
+        assert.ok(isSmgwError(e));
+        assert.equal(e.code, 'SMGW_CMS_BAD_SIGNATURE');
+        assert.equal((e.cause as { code?: string }).code, 'SMGW_PKI_UNTRUSTED');
+        return true;
+      });
+      // A signing time outside the certificate's validity fails the path validation too.
+      const late = await sealContainer({
+        payload: PAYLOAD,
+        recipients: [r.encCert],
+        signer: signerOf(gw),
+        clock: new FakeClock('2030-01-01T00:00:00Z'),
+      });
+      await assert.rejects(openContainer(late, { validateSender, recipient: recipientOf(r) }), {
+        code: 'SMGW_CMS_BAD_SIGNATURE',
+      });
+    } finally {
+      await foreign.close();
+    }
   });
 
   it('bad arguments: no trust given, no recipients, signer certificate of another key', async () => {
