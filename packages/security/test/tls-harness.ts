@@ -25,23 +25,36 @@ export interface RunningServer {
    * errors are matched to connections, so stray errors of earlier attempts do not interfere.
    */
   errorFor(port: number): Promise<Error>;
+  /**
+   * Resolves with the first 'tlsClientError' at index `from` or later that `match` accepts (for
+   * clients whose port we do not know, e.g. openssl s_client; stray errors are skipped).
+   */
+  waitForError(match: (e: Error) => boolean, from?: number): Promise<Error>;
   close(): Promise<void>;
 }
 
-export async function startServer(
-  profile: TlsServerProfile,
-  options: Omit<ProfileServerOptions, 'onConnection'> = {},
-): Promise<RunningServer> {
+export interface StartServerOptions extends Omit<ProfileServerOptions, 'onConnection'> {
+  /**
+   * `echo` (default) writes back what arrives; `hang-up` ends the connection on the first data
+   * (an external scanner probing for an HTTP banner then gets EOF at once instead of waiting).
+   */
+  readonly mode?: 'echo' | 'hang-up';
+}
+
+export async function startServer(profile: TlsServerProfile, options: StartServerOptions = {}): Promise<RunningServer> {
   const accepted: TLSSocket[] = [];
   const errors: Error[] = [];
   const byPort = new Map<number, Error>();
   const waiters = new Map<number, (e: Error) => void>();
+  const matchWaiters: { from: number; match: (e: Error) => boolean; resolve: (e: Error) => void }[] = [];
+  const { mode: _mode, ...serverOptions } = options;
   const server = createProfileServer(profile, {
-    ...options,
+    ...serverOptions,
     onConnection: (socket) => {
       accepted.push(socket);
       socket.on('error', () => {});
-      socket.on('data', (d) => socket.write(d));
+      if (options.mode === 'hang-up') socket.on('data', () => socket.end());
+      else socket.on('data', (d) => socket.write(d));
       socket.on('end', () => socket.end());
     },
   });
@@ -54,6 +67,10 @@ export async function startServer(
   });
   server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
     errors.push(e);
+    for (const w of matchWaiters.filter((x) => errors.length - 1 >= x.from && x.match(e))) {
+      matchWaiters.splice(matchWaiters.indexOf(w), 1);
+      w.resolve(e);
+    }
     const parent = (socket as TLSSocket & { _parent?: object })._parent;
     const port = socket.remotePort ?? (parent === undefined ? undefined : rawPorts.get(parent));
     if (port === undefined) return;
@@ -76,6 +93,11 @@ export async function startServer(
       const e = byPort.get(port);
       if (e !== undefined) return Promise.resolve(e);
       return new Promise<Error>((resolve) => waiters.set(port, resolve));
+    },
+    waitForError: (match, from = 0) => {
+      const e = errors.slice(from).find(match);
+      if (e !== undefined) return Promise.resolve(e);
+      return new Promise<Error>((resolve) => matchWaiters.push({ from, match, resolve }));
     },
     close: async () => {
       for (const s of accepted) s.destroy();

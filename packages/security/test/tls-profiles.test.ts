@@ -14,6 +14,7 @@ import {
   revoke,
   TLS12_CIPHER_SUITE_NAMES,
   TLS12_CIPHER_SUITES,
+  TLS12_GROUPS,
   TLS12_SIGALGS,
   TLS13_BRAINPOOL_GROUPS,
   type TlsClientProfile,
@@ -274,6 +275,31 @@ describe('handshakes between counterpart profiles on 127.0.0.1', { timeout: 20_0
       r.socket.destroy();
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('groups', { timeout: 20_000 }, () => {
+  it('each of the five groups is negotiated when the server prefers it (order is configurable)', async () => {
+    for (const first of TLS12_GROUPS) {
+      const groups = [first, ...TLS12_GROUPS.filter((g) => g !== first)];
+      const server = lmnServerProfile({
+        key: certs.gatewayLmn.key,
+        certificates: certs.gatewayLmn.cert,
+        trust: pinned(certs.meterLmn),
+        clock,
+        groups,
+      });
+      assert.equal(server.options.ecdhCurve, groups.join(':'));
+      const s = await startServer(server);
+      try {
+        const socket = await connectWithProfile(lmnPair().client, { host: '127.0.0.1', port: s.port });
+        const want = first === 'P-256' ? 'prime256v1' : first === 'P-384' ? 'secp384r1' : first;
+        assert.equal(ephemeralGroup(socket), want, first);
+        socket.destroy();
+      } finally {
+        await s.close();
+      }
     }
   });
 });
