@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createSecureContext, type TLSSocket } from 'node:tls';
+import { type ConnectionOptions, connect, createSecureContext, type TLSSocket } from 'node:tls';
 import { FakeClock, isSmgwError } from '@opensmgw/core';
 import {
   connectWithProfile,
@@ -301,6 +303,99 @@ describe('groups', { timeout: 20_000 }, () => {
         await s.close();
       }
     }
+  });
+});
+
+/** The ClientHello a client profile sends, captured by a plain TCP listener (test-only parser). */
+async function captureClientHello(options: ConnectionOptions): Promise<{
+  random: Buffer;
+  suites: number[];
+  extensions: Map<number, Buffer>;
+}> {
+  const server = createNetServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const received = new Promise<Buffer>((resolve) => {
+      server.on('connection', (sock) => {
+        let buf = Buffer.alloc(0);
+        sock.on('data', (d: Buffer) => {
+          buf = Buffer.concat([buf, d]);
+          if (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
+            resolve(buf.subarray(0, 5 + buf.readUInt16BE(3)));
+            sock.destroy();
+          }
+        });
+      });
+    });
+    const client = connect({ ...options, host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+    client.on('error', () => {});
+    const record = await received;
+    client.destroy();
+    assert.equal(record[0], 22, 'handshake record');
+    const hs = record.subarray(5);
+    assert.equal(hs[0], 1, 'ClientHello');
+    let o = 4 + 2; // handshake header, client_version
+    const random = Buffer.from(hs.subarray(o, o + 32));
+    o += 32;
+    o += 1 + (hs[o] as number); // session_id
+    const suitesLen = hs.readUInt16BE(o);
+    const suites: number[] = [];
+    for (let i = 0; i < suitesLen; i += 2) suites.push(hs.readUInt16BE(o + 2 + i));
+    o += 2 + suitesLen;
+    o += 1 + (hs[o] as number); // compression methods
+    const extensions = new Map<number, Buffer>();
+    const end = o + 2 + hs.readUInt16BE(o);
+    o += 2;
+    while (o < end) {
+      const type = hs.readUInt16BE(o);
+      const len = hs.readUInt16BE(o + 2);
+      extensions.set(type, Buffer.from(hs.subarray(o + 4, o + 4 + len)));
+      o += 4 + len;
+    }
+    return { random, suites, extensions };
+  } finally {
+    server.close();
+  }
+}
+
+describe('what a client profile sends (ClientHello)', { timeout: 20_000 }, () => {
+  it('only the allowed suites, groups and ECDSA sigalgs; EtM and EMS offered; no ticket; random gmt_unix_time', async () => {
+    const hellos = [];
+    for (const profile of [gateway(), lmnPair().client, gateway()])
+      hellos.push(await captureClientHello(profile.options));
+    for (const h of hellos) {
+      // TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff) is OpenSSL's RFC 5746 signal, not a suite.
+      assert.deepEqual(
+        h.suites.filter((c) => c !== 0x00ff).sort(),
+        Object.values(TLS12_CIPHER_SUITES)
+          .map((x) => x.code)
+          .sort(),
+      );
+      const groups = h.extensions.get(10) as Buffer;
+      assert.deepEqual(
+        [...groups.subarray(2)].join(','),
+        [0, 26, 0, 27, 0, 28, 0, 23, 0, 24].join(','),
+        'bP256, bP384, bP512, P-256, P-384',
+      );
+      assert.equal(
+        (h.extensions.get(13) as Buffer).toString('hex'),
+        '0006040305030603',
+        'ecdsa with sha256/384/512 only',
+      );
+      assert.ok(h.extensions.has(11), 'ec_point_formats (RFC 8422)');
+      assert.ok(h.extensions.has(22), 'encrypt_then_mac (RFC 7366)');
+      assert.ok(h.extensions.has(23), 'extended_master_secret (RFC 7627)');
+      assert.ok(!h.extensions.has(35), 'no session_ticket extension');
+      assert.ok(!h.extensions.has(43), 'no supported_versions: TLS 1.2 only');
+      assert.ok(!h.extensions.has(4), 'no truncated_hmac');
+      assert.ok(!h.extensions.has(15), 'no heartbeat');
+    }
+    // gmt_unix_time: a clock-based value would be within seconds of now (and repeat within a
+    // second); random bytes land within a year of now with probability ~1.5 % each.
+    const now = Math.floor(clock.now() / 1000);
+    const nearNow = hellos.filter((h) => Math.abs(h.random.readUInt32BE(0) - now) < 366 * 86_400);
+    assert.ok(nearNow.length < hellos.length, 'gmt_unix_time looks like the clock');
   });
 });
 
