@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, connect, createSecureContext, type TLSSocket } from 'node:tls';
 import { FakeClock, isSmgwError } from '@opensmgw/core';
+import fc from 'fast-check';
 import {
   connectWithProfile,
   hanClientProfile,
@@ -188,6 +189,66 @@ describe('profile options', () => {
     // A shorter, GWA-configured lifetime is fine.
     const short = tlsProfile({ ...base, interface: 'lmn', role: 'server', sessionMaxAgeMs: 3_600_000 });
     assert.equal(short.options.sessionTimeout, 3600);
+  });
+});
+
+describe('hostile configuration', () => {
+  it('anything but a good configuration is SMGW_TLS_BAD_CONFIG, never another exception', () => {
+    const good = {
+      interface: 'lmn',
+      role: 'server',
+      key: certs.gatewayLmn.key,
+      certificates: certs.gatewayLmn.cert,
+      trust: pinned(certs.meterLmn),
+      clock,
+    } as const;
+    const junk = fc.oneof(
+      fc.anything(),
+      fc.constantFrom(
+        '__proto__',
+        'toString',
+        'han',
+        'wan',
+        'lmn',
+        'client',
+        'server',
+        'X25519',
+        'ECDHE-RSA-AES128-SHA',
+      ),
+      fc.array(fc.constantFrom('brainpoolP256r1', 'P-256', 'P-521', 'ECDHE-ECDSA-AES128-SHA256', 'x', '')),
+      fc.uint8Array({ maxLength: 64 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom<keyof typeof good | 'cipherSuites' | 'groups' | 'sessionMaxAgeMs' | 'peerUsage'>(
+          'interface',
+          'role',
+          'key',
+          'certificates',
+          'trust',
+          'clock',
+          'cipherSuites',
+          'groups',
+          'sessionMaxAgeMs',
+          'peerUsage',
+        ),
+        junk,
+        (field, value) => {
+          try {
+            tlsProfile({ ...good, [field]: value } as unknown as TlsProfileConfig);
+          } catch (e) {
+            assert.ok(isSmgwError(e), `${field}=${String(value)}: ${String(e)}`);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    for (const bad of [null, undefined, 42, 'lmn', []]) {
+      assert.throws(
+        () => tlsProfile(bad as unknown as TlsProfileConfig),
+        (e: unknown) => isSmgwError(e),
+      );
+    }
   });
 });
 

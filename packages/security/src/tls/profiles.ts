@@ -46,6 +46,7 @@ import type { Clock } from '@opensmgw/core';
 import { CURVES, type CurveName } from '../curves.js';
 import { TlsError } from '../errors.js';
 import type { TlsKeyReference } from '../module/security-module.js';
+import { END_USER_ROLES, isEndUserRole } from '../pki/certificate-profiles.js';
 import { toPem } from '../pki/pem.js';
 import {
   createPeerVerifier,
@@ -209,8 +210,11 @@ export function tlsProfile(config: TlsProfileConfig & { readonly role: 'server' 
 export function tlsProfile(config: TlsProfileConfig & { readonly role: 'client' }): TlsClientProfile;
 export function tlsProfile(config: TlsProfileConfig): TlsProfile;
 export function tlsProfile(config: TlsProfileConfig): TlsProfile {
+  if (config === null || typeof config !== 'object') throw badConfig('no profile configuration');
+  if (typeof config.interface !== 'string' || !Object.hasOwn(INTERFACE_RULES, config.interface)) {
+    throw badConfig(`unknown interface ${JSON.stringify(config.interface)}`);
+  }
   const rules = INTERFACE_RULES[config.interface];
-  if (rules === undefined) throw badConfig(`unknown interface ${JSON.stringify(config.interface)}`);
   if (config.role !== 'server' && config.role !== 'client') {
     throw badConfig(`unknown role ${JSON.stringify(config.role)}`);
   }
@@ -232,10 +236,11 @@ export function tlsProfile(config: TlsProfileConfig): TlsProfile {
   if (!(Number.isInteger(sessionMaxAgeMs) && sessionMaxAgeMs >= 1000 && sessionMaxAgeMs <= rules.sessionMaxAgeMs)) {
     throw badConfig(`sessionMaxAgeMs must be an integer from 1000 to ${rules.sessionMaxAgeMs} on ${config.interface}`);
   }
+  if (typeof config.clock?.now !== 'function') throw badConfig('clock missing: the peer check needs a Clock');
   const own = toPemList(config.certificates, 'own certificates');
   if (own.length === 0) throw badConfig('no own certificate: mutual authentication needs one on every side');
   const trustPem = trustAnchorsPem(config.trust);
-  const peerUsage = config.peerUsage ?? DEFAULT_PEER_USAGE[config.interface][config.role];
+  const peerUsage = checkPeerUsage(config.peerUsage ?? DEFAULT_PEER_USAGE[config.interface][config.role]);
   const verifyPeer = createPeerVerifier(config.trust, peerUsage, config.clock);
 
   const base = {
@@ -329,6 +334,16 @@ export function hanServerProfile(config: RoleConfig): TlsServerProfile {
 /** HAN, SMGW as TLS client towards CLS devices; also consumer/CLS simulators (§3.4). */
 export function hanClientProfile(config: RoleConfig): TlsClientProfile {
   return tlsProfile({ ...config, interface: 'han', role: 'client' });
+}
+
+function checkPeerUsage(usage: PeerUsage): PeerUsage {
+  if (usage === null || typeof usage !== 'object' || (usage.eku !== 'serverAuth' && usage.eku !== 'clientAuth')) {
+    throw badConfig('peerUsage.eku must be serverAuth or clientAuth');
+  }
+  if (usage.roles !== undefined && !(Array.isArray(usage.roles) && usage.roles.every((r) => isEndUserRole(r)))) {
+    throw badConfig(`peerUsage.roles must be a list of ${END_USER_ROLES.join(', ')}`);
+  }
+  return usage;
 }
 
 function badConfig(message: string): TlsError {
