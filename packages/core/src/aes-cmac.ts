@@ -2,13 +2,17 @@
  * AES-CMAC (RFC 4493), shared by the wM-Bus layers (AFL MAC, mode-7 KDF; spec notes §3.6) and the
  * CMS containers (AES-128-CBC + CMAC content protection; spec notes §3.7). Node has no
  * `crypto.createMac`, so the chain runs block by block on one AES-ECB cipher object per key:
- * creating a cipher object costs a few microseconds, a block on an existing one far less.
+ * creating a cipher object costs a few microseconds, a block on an existing one far less. Long
+ * messages (CMS payloads) run the chain through one AES-CBC call instead: the CBC-MAC chain of the
+ * first n-1 blocks is the last block of their CBC encryption under IV 0.
  */
 import { type Cipher, createCipheriv } from 'node:crypto';
 import { CoreError } from './errors.js';
 
 const BLOCK = 16;
 const ZERO_BLOCK = new Uint8Array(BLOCK);
+/** From this many leading blocks on, one CBC call beats the per-block loop (measured: ~8). */
+const CBC_CHAIN_MIN_BLOCKS = 8;
 
 function view(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -29,6 +33,7 @@ function dbl(block: Uint8Array): Uint8Array {
  */
 export class CmacKey {
   readonly #ecb: Cipher;
+  readonly #key: Uint8Array;
   readonly #k1: Uint8Array;
   readonly #k2: Uint8Array;
 
@@ -38,6 +43,7 @@ export class CmacKey {
         detail: { keyLength: key.length },
       });
     }
+    this.#key = new Uint8Array(key);
     this.#ecb = createCipheriv('aes-128-ecb', key, null);
     this.#ecb.setAutoPadding(false);
     const l = this.#encryptBlock(ZERO_BLOCK);
@@ -56,10 +62,17 @@ export class CmacKey {
     const complete = message.length > 0 && message.length % BLOCK === 0;
     let x: Uint8Array = new Uint8Array(BLOCK);
     const y = new Uint8Array(BLOCK);
-    for (let b = 0; b < n - 1; b++) {
-      const o = b * BLOCK;
-      for (let i = 0; i < BLOCK; i++) y[i] = (x[i] as number) ^ (message[o + i] as number);
-      x = this.#encryptBlock(y);
+    if (n - 1 >= CBC_CHAIN_MIN_BLOCKS) {
+      const cbc = createCipheriv('aes-128-cbc', this.#key, ZERO_BLOCK);
+      cbc.setAutoPadding(false);
+      const chained = cbc.update(message.subarray(0, (n - 1) * BLOCK));
+      x = view(chained).slice(chained.length - BLOCK);
+    } else {
+      for (let b = 0; b < n - 1; b++) {
+        const o = b * BLOCK;
+        for (let i = 0; i < BLOCK; i++) y[i] = (x[i] as number) ^ (message[o + i] as number);
+        x = this.#encryptBlock(y);
+      }
     }
     const o = (n - 1) * BLOCK;
     const rest = message.length - o;

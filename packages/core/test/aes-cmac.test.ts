@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { aesCmac, CmacKey, fromHex, toHex } from '../src/index.js';
 
@@ -20,6 +22,21 @@ describe('AES-CMAC (RFC 4493)', () => {
     assert.equal(toHex(k.mac(RFC_M)), '51F0BEBF7E3B9D92FC49741779363CFE');
     assert.equal(toHex(k.mac(new Uint8Array(0))), 'BB1D6929E95937287FA37D129B756746');
     assert.equal(toHex(k.mac(RFC_M.subarray(0, 16))), '070A16B46B4D4144F79BDD9DD04A287C');
+  });
+  it('long messages (one-call CBC chain) agree with the openssl CLI, around the switch-over length', () => {
+    const key = new Uint8Array(randomBytes(16));
+    const k = new CmacKey(key);
+    for (const length of [112, 127, 128, 129, 144, 145, 1000, 4096]) {
+      const message = new Uint8Array(randomBytes(length));
+      const expected = execFileSync(
+        'openssl',
+        ['mac', '-cipher', 'AES-128-CBC', '-macopt', `hexkey:${toHex(key)}`, 'CMAC'],
+        { input: message },
+      )
+        .toString()
+        .trim();
+      assert.equal(toHex(k.mac(message)), expected, `length ${length}`);
+    }
   });
   it('rejects a key that is not 16 bytes with SMGW_CORE_BAD_ARGUMENT', () => {
     assert.throws(() => new CmacKey(new Uint8Array(32)), { code: 'SMGW_CORE_BAD_ARGUMENT' });
