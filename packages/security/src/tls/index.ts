@@ -70,7 +70,6 @@ export {
   type SessionLedgerOptions,
   type SessionLimit,
   type SessionPolicy,
-  type SessionPolicyInterface,
   type SessionRecord,
   sessionPolicy,
 } from './session-policy.js';

@@ -55,9 +55,11 @@ import {
   peerChainFromCertificate,
   type TlsTrust,
 } from './peer-check.js';
+import { DEFAULT_SESSION_POLICIES, type TlsInterface } from './session-policy.js';
 import { tlsKeyOptions } from './tls-key.js';
 
-export type TlsInterface = 'wan' | 'lmn' | 'han';
+export type { TlsInterface };
+
 export type TlsRole = 'server' | 'client';
 
 /** The only protocol version on Node 20 (see the header). */
@@ -94,14 +96,11 @@ export const TLS12_SIGALGS = 'ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512';
  */
 export const TLS13_BRAINPOOL_GROUPS = ['brainpoolP256r1tls13', 'brainpoolP384r1tls13', 'brainpoolP512r1tls13'];
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
 /** What each interface requires (MUST) and allows (SHOULD), and its session lifetime. */
 interface InterfaceRules {
   readonly mandatorySuites: readonly TlsCipherSuite[];
   readonly mandatoryGroups: readonly CurveName[];
-  /** Maximum session age incl. resumptions (WAN, HAN 48 h; LMN 31 days: §3.3-3.5, TaSK). */
+  /** Maximum session age incl. resumptions: the session policy's (session-policy.ts). */
   readonly sessionMaxAgeMs: number;
 }
 
@@ -115,14 +114,18 @@ export const INTERFACE_RULES: Readonly<Record<TlsInterface, InterfaceRules>> = {
   wan: {
     mandatorySuites: WAN_LMN_MANDATORY_SUITES,
     mandatoryGroups: WAN_LMN_MANDATORY_GROUPS,
-    sessionMaxAgeMs: 48 * HOUR,
+    sessionMaxAgeMs: DEFAULT_SESSION_POLICIES.wan.maxSessionAgeMs,
   },
   lmn: {
     mandatorySuites: WAN_LMN_MANDATORY_SUITES,
     mandatoryGroups: WAN_LMN_MANDATORY_GROUPS,
-    sessionMaxAgeMs: 31 * DAY,
+    sessionMaxAgeMs: DEFAULT_SESSION_POLICIES.lmn.maxSessionAgeMs,
   },
-  han: { mandatorySuites: TLS12_CIPHER_SUITE_NAMES, mandatoryGroups: TLS12_GROUPS, sessionMaxAgeMs: 48 * HOUR },
+  han: {
+    mandatorySuites: TLS12_CIPHER_SUITE_NAMES,
+    mandatoryGroups: TLS12_GROUPS,
+    sessionMaxAgeMs: DEFAULT_SESSION_POLICIES.han.maxSessionAgeMs,
+  },
 };
 
 /**

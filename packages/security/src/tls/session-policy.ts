@@ -28,12 +28,13 @@ export interface SessionPolicy {
   readonly idleTimeoutMs?: number;
 }
 
-export type SessionPolicyInterface = 'wan' | 'han' | 'lmn';
+/** The three networks of the gateway (spec notes §2); each has its own TLS profile and session policy. */
+export type TlsInterface = 'wan' | 'lmn' | 'han';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export const DEFAULT_SESSION_POLICIES: Readonly<Record<SessionPolicyInterface, SessionPolicy>> = {
+export const DEFAULT_SESSION_POLICIES: Readonly<Record<TlsInterface, SessionPolicy>> = {
   wan: { maxSessionAgeMs: 48 * HOUR },
   han: { maxSessionAgeMs: 48 * HOUR, idleTimeoutMs: 10 * 60_000 },
   lmn: { maxSessionAgeMs: 31 * DAY, maxApplicationBytes: 5_000_000 },
@@ -78,7 +79,7 @@ function checkLimit(name: string, v: number | undefined): void {
  * The policy for an interface: the TR defaults with `overrides` applied. A limit set to
  * Infinity is off (e.g. `{ idleTimeoutMs: Infinity }`).
  */
-export function sessionPolicy(iface: SessionPolicyInterface, overrides: Partial<SessionPolicy> = {}): SessionPolicy {
+export function sessionPolicy(iface: TlsInterface, overrides: Partial<SessionPolicy> = {}): SessionPolicy {
   const base = DEFAULT_SESSION_POLICIES[iface];
   if (base === undefined) throw new TlsError('SMGW_TLS_BAD_CONFIG', `no session policy for interface ${iface}`);
   const policy = { ...base, ...overrides };
