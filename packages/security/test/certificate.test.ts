@@ -17,6 +17,7 @@ import {
   unknownCriticalExtensions,
   verifyCertificateSignature,
 } from '../src/pki/certificate.js';
+import { checkDer, childrenOf, readTlv } from '../src/pki/der-structure.js';
 import {
   commonName,
   country,
@@ -247,6 +248,24 @@ describe('parseCertificate on malformed input', () => {
     assertMalformed(() => parseCertificate('not a cert' as unknown as Uint8Array));
     assertMalformed(() => parseCertificates('-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n'));
     assertMalformed(() => parseCertificates('no pem here'));
+  });
+
+  it('rejects a signature BIT STRING with unused bits (the same signature under other bytes)', () => {
+    // find a certificate whose signature ends in an even byte, so one unused bit would still be DER
+    let der = endUserCert('GWA', 'tls');
+    for (let i = 0; (der[der.length - 1] as number) & 1; i++)
+      der = endUserCert('GWA', 'tls', { serial: new Uint8Array([0x40, i]) });
+    const outer = readTlv(der, 0);
+    const [, , sig] = childrenOf(der, outer);
+    assert.ok(sig && sig.tag === 0x03);
+    assert.ok(parseCertificate(der));
+    const bent = der.slice();
+    bent[sig.contentStart] = 1;
+    assertMalformed(() => parseCertificate(bent));
+    // and DER itself: unused bits must be zero, an empty BIT STRING has none
+    assertMalformed(() => checkDer(new Uint8Array([0x03, 0x02, 0x01, 0x01])));
+    assertMalformed(() => checkDer(new Uint8Array([0x03, 0x01, 0x01])));
+    assert.doesNotThrow(() => checkDer(new Uint8Array([0x03, 0x02, 0x01, 0x02])));
   });
 
   it('rejects a duplicated extension and a malformed extension value', () => {

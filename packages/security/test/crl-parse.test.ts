@@ -16,6 +16,7 @@ import {
   unknownCriticalCrlExtensions,
   verifyCrlSignature,
 } from '../src/pki/crl-parse.js';
+import { childrenOf, readTlv } from '../src/pki/der-structure.js';
 import { commonName } from '../src/pki/distinguished-name.js';
 import { toPem } from '../src/pki/pem.js';
 import { DAY, rootCrl, rootKey, subCaCert, subCaCrl, subCaKey, T0 } from './pki-fixtures.js';
@@ -118,6 +119,20 @@ describe('parseCrl on hostile input', () => {
         (e: unknown) => (e as PkiError).code === 'SMGW_PKI_MALFORMED',
       );
     }
+  });
+
+  it('rejects a signature BIT STRING with unused bits', () => {
+    let der = subCaCrl();
+    for (let i = 2; (der[der.length - 1] as number) & 1; i++) der = subCaCrl({ crlNumber: i });
+    const [, , sig] = childrenOf(der, readTlv(der, 0));
+    assert.ok(sig && sig.tag === 0x03);
+    assert.ok(parseCrl(der));
+    const bent = der.slice();
+    bent[sig.contentStart] = 1;
+    assert.throws(
+      () => parseCrl(bent),
+      (e: unknown) => (e as PkiError).code === 'SMGW_PKI_MALFORMED',
+    );
   });
 
   it('random bytes and mutations of valid CRLs give only PkiError', () => {

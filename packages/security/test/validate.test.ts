@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { PkiError, PkiErrorCode } from '../src/errors.js';
 import { parseCertificate } from '../src/pki/certificate.js';
 import { parseCrl } from '../src/pki/crl-parse.js';
+import { childrenOf, readTlv } from '../src/pki/der-structure.js';
 import {
   peerChainDer,
   type ValidatePathOptions,
@@ -35,16 +36,16 @@ import {
 
 const AT = new Date(T0.getTime() + 10 * DAY);
 
+/** The compliant defaults, made once (signing them per call would dominate the file's run time). */
+const DEFAULTS = {
+  leaf: endUserCert('GWA', 'tls'),
+  intermediates: [subCaCert()],
+  roots: [rootCert()],
+  crls: [rootCrl(), subCaCrl()],
+};
+
 function options(over: Partial<ValidatePathOptions> = {}): ValidatePathOptions {
-  return {
-    leaf: endUserCert('GWA', 'tls'),
-    intermediates: [subCaCert()],
-    roots: [rootCert()],
-    crls: [rootCrl(), subCaCrl()],
-    at: AT,
-    usage: { role: 'GWA', type: 'tls', eku: 'serverAuth' },
-    ...over,
-  };
+  return { ...DEFAULTS, at: AT, usage: { role: 'GWA', type: 'tls', eku: 'serverAuth' }, ...over };
 }
 
 function assertCode(fn: () => unknown, code: PkiErrorCode, message?: RegExp): void {
@@ -289,6 +290,34 @@ describe('validatePath: each failure has its code', () => {
       'SMGW_PKI_USAGE',
       /1\.2\.3\.4/,
     );
+  });
+
+  it('no byte of the unsigned parts (outer header, signatureAlgorithm, signature) can change and still validate', () => {
+    // Regression: the schema parser ignored the tag of the outer AlgorithmIdentifier, so 0x30 -> 0xa0..0xbe
+    // gave other bytes that still validated (found by the mutation property test).
+    const leaf = endUserCert('GWA', 'tls');
+    const [, alg, sig] = childrenOf(leaf, readTlv(leaf, 0));
+    assert.ok(alg && sig);
+    const pre = {
+      roots: [parseCertificate(rootCert())],
+      intermediates: [parseCertificate(subCaCert())],
+      crls: [parseCrl(rootCrl()), parseCrl(subCaCrl())],
+    };
+    // outer header, the whole signatureAlgorithm, the signature's header and unused-bits octet
+    const positions = [0, 1, 2, 3];
+    for (let p = alg.start; p < sig.contentStart + 1; p++) positions.push(p);
+    for (const pos of positions) {
+      const values =
+        pos === alg.start
+          ? Array.from({ length: 256 }, (_, v) => v)
+          : [0x01, 0x20, 0x80].map((x) => (leaf[pos] as number) ^ x);
+      for (const v of values) {
+        if (leaf[pos] === v) continue;
+        const m = leaf.slice();
+        m[pos] = v;
+        assert.throws(() => validatePath(options({ ...pre, leaf: m })), isSmgwError, `byte ${pos} = ${v}`);
+      }
+    }
   });
 
   it('SMGW_PKI_MALFORMED for input that is no certificate; BAD_ARGUMENT for a bad time', () => {

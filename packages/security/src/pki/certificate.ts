@@ -12,7 +12,7 @@ import { Certificate } from '@peculiar/asn1-x509';
 import { type CurveName, curveByOid, EC_PUBLIC_KEY_OID, type HashName, hashByEcdsaOid } from '../curves.js';
 import { type EcPublicKey, parseSpki, verifySignature } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
-import { checkDer, childrenOf, encodingOf, type Tlv } from './der-structure.js';
+import { checkAlgorithmIdentifier, checkDer, childrenOf, encodingOf, type Tlv } from './der-structure.js';
 import { type DistinguishedName, namesEqual, parseName } from './distinguished-name.js';
 import {
   type AuthorityKeyIdView,
@@ -141,6 +141,12 @@ function parseStrict(input: Uint8Array): ParsedCertificate {
   const top = expectSequence(der, outer, 'Certificate');
   const [tbsTlv, algTlv, sigTlv] = top;
   if (top.length !== 3 || !tbsTlv || !algTlv || !sigTlv) throw malformed('Certificate is not SEQUENCE {tbs, alg, sig}');
+  // The signature is whole octets (an Ecdsa-Sig-Value): a non-zero unused-bits count would let
+  // different certificate bytes carry the same signature (the library drops that octet).
+  if (sigTlv.tag !== 0x03 || der[sigTlv.contentStart] !== 0)
+    throw malformed('signatureValue is not an octet-aligned BIT STRING');
+  // The unsigned parts' tags are ours to check (the schema parser ignores them, see der-structure.ts).
+  checkAlgorithmIdentifier(der, algTlv);
   const tbsParts = expectSequence(der, tbsTlv, 'TBSCertificate');
   // TBSCertificate: [0] version?, serial, signature, issuer, validity, subject, spki, [1]?, [2]?, [3]?
   const offset = tbsParts[0]?.tag === 0xa0 ? 1 : 0;

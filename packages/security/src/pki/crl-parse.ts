@@ -12,7 +12,7 @@ import { type HashName, hashByEcdsaOid } from '../curves.js';
 import { type EcPublicKey, verifySignature } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
 import type { CertificateExtension, ParsedCertificate } from './certificate.js';
-import { checkDer, childrenOf, encodingOf } from './der-structure.js';
+import { checkAlgorithmIdentifier, checkDer, childrenOf, encodingOf } from './der-structure.js';
 import { type DistinguishedName, parseName } from './distinguished-name.js';
 import {
   type AuthorityKeyIdView,
@@ -104,9 +104,14 @@ function parseStrict(input: Uint8Array): ParsedCrl {
   const outer = checkDer(der);
   if (outer.tag !== 0x30) throw malformed('not a SEQUENCE');
   const top = childrenOf(der, outer);
-  const tbsTlv = top[0];
-  if (top.length !== 3 || !tbsTlv || tbsTlv.tag !== 0x30)
+  const [tbsTlv, algTlv, sigTlv] = top;
+  if (top.length !== 3 || !tbsTlv || !algTlv || !sigTlv || tbsTlv.tag !== 0x30) {
     throw malformed('CertificateList is not SEQUENCE {tbs, alg, sig}');
+  }
+  checkAlgorithmIdentifier(der, algTlv);
+  // As for certificates: an octet-aligned signature, so no two encodings share one signature.
+  if (sigTlv.tag !== 0x03 || der[sigTlv.contentStart] !== 0)
+    throw malformed('signature is not an octet-aligned BIT STRING');
   const parts = childrenOf(der, tbsTlv);
   const issuerTlv = parts[(parts[0]?.tag === 0x02 ? 1 : 0) + 1];
   if (!issuerTlv || issuerTlv.tag !== 0x30) throw malformed('TBSCertList has no issuer');

@@ -103,8 +103,15 @@ function walk(bytes: Uint8Array, tlv: Tlv, depth: number): void {
       throw malformed('non-minimal INTEGER', tlv.start);
     }
   }
-  if (tlv.tag === 0x03 && (len === 0 || (bytes[tlv.contentStart] as number) > 7)) {
-    throw malformed('BIT STRING without a valid unused-bits octet', tlv.start);
+  if (tlv.tag === 0x03) {
+    const unused = len === 0 ? -1 : (bytes[tlv.contentStart] as number);
+    // X.690 §11.2.1: 0..7 unused bits, none in an empty string, and the unused bits are zero.
+    if (unused < 0 || unused > 7 || (len === 1 && unused !== 0)) {
+      throw malformed('BIT STRING without a valid unused-bits octet', tlv.start);
+    }
+    if (unused > 0 && ((bytes[tlv.end - 1] as number) & ((1 << unused) - 1)) !== 0) {
+      throw malformed('BIT STRING with non-zero unused bits', tlv.start);
+    }
   }
 }
 
@@ -116,4 +123,17 @@ export function contentOf(bytes: Uint8Array, tlv: Tlv): Uint8Array {
 /** The whole encoding (header and content) of a TLV. */
 export function encodingOf(bytes: Uint8Array, tlv: Tlv): Uint8Array {
   return bytes.subarray(tlv.start, tlv.end);
+}
+
+/**
+ * Checks the shape of an AlgorithmIdentifier outside the signed part of a certificate or CRL:
+ * SEQUENCE { OBJECT IDENTIFIER, parameters? }. The schema parser does not check these tags, so
+ * without this a changed tag would give different bytes that still parse and verify.
+ */
+export function checkAlgorithmIdentifier(bytes: Uint8Array, tlv: Tlv): void {
+  if (tlv.tag !== 0x30) throw malformed('AlgorithmIdentifier is not a SEQUENCE', tlv.start);
+  const parts = childrenOf(bytes, tlv);
+  if (parts.length < 1 || parts.length > 2 || parts[0]?.tag !== 0x06) {
+    throw malformed('AlgorithmIdentifier is not SEQUENCE { OID, parameters? }', tlv.start);
+  }
 }
