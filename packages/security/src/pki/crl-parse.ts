@@ -114,7 +114,7 @@ function parseStrict(input: Uint8Array): ParsedCrl {
     throw malformed('signature is not an octet-aligned BIT STRING');
   const parts = childrenOf(der, tbsTlv);
   const issuerTlv = parts[(parts[0]?.tag === 0x02 ? 1 : 0) + 1];
-  if (!issuerTlv || issuerTlv.tag !== 0x30) throw malformed('TBSCertList has no issuer');
+  if (issuerTlv?.tag !== 0x30) throw malformed('TBSCertList has no issuer');
   let list: CertificateList;
   try {
     list = AsnConvert.parse(der, CertificateList);
