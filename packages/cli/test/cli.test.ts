@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { buildProgram } from '../src/program.js';
 import { runCli } from './run-cli.js';
 
 const N21 = '2E4493157856341233037A2A0020255923C95AAA26D1B2E7493B013EC4A6F6D3529B520EDFF0EA6DEFC99D6D69EBF3';
@@ -12,13 +14,36 @@ const smlFixtures = join(dirname(fileURLToPath(import.meta.url)), '../../sml/tes
 const wmbusFixtures = join(dirname(fileURLToPath(import.meta.url)), '../../wmbus/test/fixtures');
 
 describe('smgw: help and usage errors', () => {
-  for (const args of [[], ['wmbus'], ['wmbus', 'decode'], ['sml'], ['sml', 'decode']]) {
+  for (const args of [[], ['wmbus', 'decode'], ['pki', 'init']]) {
     it(`--help on "${['smgw', ...args].join(' ')}" exits 0 and shows usage`, async () => {
       const r = await runCli([...args, '--help']);
       assert.equal(r.code, 0);
       assert.match(r.stdout, /^Usage: smgw/);
     });
   }
+  it('every command in the tree has a description and a help text (checked in-process)', () => {
+    const walk = (c: Command, path: string[]): string[] => [
+      path.join(' '),
+      ...c.commands.flatMap((sub) => walk(sub, [...path, sub.name()])),
+    ];
+    const program = buildProgram();
+    const all = walk(program, ['smgw']);
+    for (const expected of [
+      'smgw wmbus decode',
+      'smgw sml decode',
+      'smgw pki init',
+      'smgw pki lint',
+      'smgw pki verify',
+    ]) {
+      assert.ok(all.includes(expected), `${expected} is registered`);
+    }
+    const check = (c: Command, path: string): void => {
+      assert.ok(c.description().length > 10, `${path} has a description`);
+      assert.match(c.helpInformation(), /^Usage: /, `${path} has help`);
+      for (const sub of c.commands) check(sub, `${path} ${sub.name()}`);
+    };
+    check(program, 'smgw');
+  });
   it('an unknown option is a usage error (exit 2)', async () => {
     const r = await runCli(['wmbus', 'decode', '--bogus']);
     assert.equal(r.code, 2);
