@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { opensslSelfSigned } from '../../security/test/pki-openssl.js';
 import { runCli } from './run-cli.js';
 
 let dir: string;
@@ -67,30 +67,15 @@ describe('smgw pki lint', () => {
 
   it('explains violations with rule ids and sources (exit 1); an unreadable file is exit 3', async () => {
     // an openssl-made certificate that is no SM-PKI end-user certificate
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:brainpoolP256r1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'bad.key'),
-        '-out',
-        join(dir, 'bad.pem'),
-        '-subj',
-        '/CN=*.GWA/O=ACME/C=DE',
-        '-days',
-        '30',
-        '-addext',
-        'keyUsage=digitalSignature',
-      ],
-      { stdio: 'pipe' },
-    );
-    const r = await runCli(['pki', 'lint', '--kind', 'end-user', '--type', 'tls', join(dir, 'bad.pem')]);
+    const bad = opensslSelfSigned({
+      curve: 'brainpoolP256r1',
+      subject: '/CN=*.GWA/O=ACME/C=DE',
+      days: 30,
+      dir,
+      name: 'bad',
+      extensions: ['keyUsage=digitalSignature'],
+    });
+    const r = await runCli(['pki', 'lint', '--kind', 'end-user', '--type', 'tls', bad.certPath]);
     assert.equal(r.code, 1);
     for (const rule of [
       'SMPKI_SUBJECT_O',

@@ -41,6 +41,7 @@ import {
   testKey,
   YEAR,
 } from './pki-fixtures.js';
+import { opensslSelfSigned, type SelfSignedFiles } from './pki-openssl.js';
 
 function assertMalformed(fn: () => unknown): void {
   assert.throws(fn, (e: unknown) => e instanceof PkiError && e.code === 'SMGW_PKI_MALFORMED');
@@ -142,67 +143,28 @@ describe('parseCertificate', () => {
     );
     const dir = mkdtempSync(join(tmpdir(), 'smgw-cert-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:brainpoolP256r1',
-          '-nodes',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'c.pem'),
-          '-subj',
-          '/CN=meter-1.LMN/O=Test/C=DE/serialNumber=42',
-          '-days',
-          '30',
-          '-addext',
+      const request = {
+        curve: 'brainpoolP256r1',
+        subject: '/CN=meter-1.LMN/O=Test/C=DE/serialNumber=42',
+        days: 30,
+        dir,
+        extensions: [
           'keyUsage=critical,digitalSignature,keyAgreement',
-          '-addext',
           'extendedKeyUsage=critical,serverAuth',
-          '-addext',
-          'subjectAltName=DNS:meter-1.test,IP:127.0.0.1,URI:urn:x,email:a@b.test',
-          '-addext',
-          'privateKeyUsagePeriod=critical,notBefore:20250101000000Z',
-        ],
-        { stdio: 'pipe' },
-      );
-    } catch {
-      // openssl 3.0 does not know privateKeyUsagePeriod via -addext: make it without.
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:brainpoolP256r1',
-          '-nodes',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'c.pem'),
-          '-subj',
-          '/CN=meter-1.LMN/O=Test/C=DE/serialNumber=42',
-          '-days',
-          '30',
-          '-addext',
-          'keyUsage=critical,digitalSignature,keyAgreement',
-          '-addext',
-          'extendedKeyUsage=critical,serverAuth',
-          '-addext',
           'subjectAltName=DNS:meter-1.test,IP:127.0.0.1,URI:urn:x,email:a@b.test',
         ],
-        { stdio: 'pipe' },
-      );
-    }
-    try {
-      const [cert] = parseCertificates(readFileSync(join(dir, 'c.pem'), 'utf8'));
+      };
+      let made: SelfSignedFiles;
+      try {
+        made = opensslSelfSigned({
+          ...request,
+          extensions: [...request.extensions, 'privateKeyUsagePeriod=critical,notBefore:20250101000000Z'],
+        });
+      } catch {
+        // openssl 3.0 does not know privateKeyUsagePeriod via -addext: make it without.
+        made = opensslSelfSigned(request);
+      }
+      const [cert] = parseCertificates(made.cert.toString('utf8'));
       assert.ok(cert);
       assert.ok(isSelfSigned(cert));
       assert.equal(subjectSerialNumber(cert.subject), '42');
@@ -218,7 +180,7 @@ describe('parseCertificate', () => {
       // openssl's serial and fingerprint agree with ours
       const text = execFileSync(
         'openssl',
-        ['x509', '-in', join(dir, 'c.pem'), '-noout', '-serial', '-fingerprint', '-sha256'],
+        ['x509', '-in', made.certPath, '-noout', '-serial', '-fingerprint', '-sha256'],
         {
           encoding: 'utf8',
         },

@@ -9,7 +9,6 @@
  * (PKCS#11) is left as it was found.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   createECDH,
   createPrivateKey,
@@ -28,6 +27,7 @@ import { CURVE_NAMES, CURVES, type CurveName, HASH_NAMES, type HashName, NODE_HA
 import { derToRawSignature, type EcPublicKey, parseSpki, verifySignature } from '../src/ec-keys.js';
 import { SecurityModuleError, type SecurityModuleErrorCode } from '../src/errors.js';
 import type { SecurityModule } from '../src/module/security-module.js';
+import { opensslSelfSignedDer } from './pki-openssl.js';
 
 export interface ConformanceOptions {
   /** Curves to run the per-curve cases on (default: all five of TR-03116-3). */
@@ -96,29 +96,7 @@ function reachableBytes(value: unknown, out: Uint8Array[] = [], seen = new Set<u
 /** A real DER X.509 certificate (of an unrelated key: modules store certificates as bytes). */
 function makeCertificate(cn: string): Uint8Array {
   try {
-    return new Uint8Array(
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          '/dev/null',
-          '-subj',
-          `/CN=${cn}`,
-          '-days',
-          '1',
-          '-outform',
-          'DER',
-        ],
-        { stdio: ['ignore', 'pipe', 'ignore'] },
-      ),
-    );
+    return opensslSelfSignedDer({ curve: 'prime256v1', subject: `/CN=${cn}`, days: 1 });
   } catch {
     // No openssl CLI: any DER SEQUENCE will do for a store-and-read test.
     const body = Buffer.concat([Buffer.from([0x0c, cn.length]), Buffer.from(cn)]);

@@ -5,7 +5,7 @@
  * sharing of the library, and the ephemeral ECDH secret leaving no object behind.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createECDH } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { bytesEqual, isSmgwError } from '@opensmgw/core';
@@ -18,6 +18,7 @@ import { acquireLibrary, releaseLibrary } from '../src/module/pkcs11-library.js'
 import { Pkcs11SecurityModule } from '../src/module/pkcs11-module.js';
 import { pkcs11Uri, pkcs11UriEscape } from '../src/module/pkcs11-uri.js';
 import { rejectsWith, securityModuleConformance } from './conformance-suite.js';
+import { opensslSelfSignedDer } from './pki-openssl.js';
 import { createSoftHsmEnvironment, type SoftHsmToken, softhsmUnavailableReason } from './softhsm.js';
 
 const unavailable = softhsmUnavailableReason();
@@ -150,9 +151,7 @@ if (unavailable !== undefined) {
     });
 
     it('keys and certificates are token objects: they survive close and reopen', async () => {
-      const cert = new Uint8Array(
-        execFileSync('openssl', certArgs('persist'), { stdio: ['ignore', 'pipe', 'ignore'] }),
-      );
+      const cert = opensslSelfSignedDer({ curve: 'prime256v1', subject: '/CN=persist', days: 1 });
       const first = await open(scratch);
       const pub = await first.generateKeyPair('persist', 'brainpoolP384r1');
       await first.writeCertificate('persist', cert);
@@ -352,24 +351,4 @@ if (unavailable !== undefined) {
       }
     });
   });
-}
-
-function certArgs(cn: string): string[] {
-  return [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    '/dev/null',
-    '-subj',
-    `/CN=${cn}`,
-    '-days',
-    '1',
-    '-outform',
-    'DER',
-  ];
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { constants as cryptoConstants } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import {
   TlsSessionCache,
   tlsSessionIdentity,
 } from '../src/tls/index.js';
+import { opensslSelfSigned } from './pki-openssl.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -43,29 +43,7 @@ const common = () => ({
 
 before(() => {
   certDir = mkdtempSync(join(tmpdir(), 'session-policy-test-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:brainpoolP256r1',
-      '-nodes',
-      '-keyout',
-      join(certDir, 'key.pem'),
-      '-out',
-      join(certDir, 'cert.pem'),
-      '-days',
-      '30',
-      '-subj',
-      '/CN=session-policy-test',
-      '-sha256',
-    ],
-    { stdio: 'ignore' },
-  );
-  pki = { key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')) };
+  pki = opensslSelfSigned({ curve: 'brainpoolP256r1', subject: '/CN=session-policy-test', days: 30, dir: certDir });
 });
 after(() => rmSync(certDir, { recursive: true, force: true }));
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { sign as nodeSign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +20,7 @@ import {
   WakeupVerifier,
   wakeupPacketLength,
 } from '../src/wakeup/index.js';
+import { opensslSelfSigned } from './pki-openssl.js';
 
 const GW = 'EOSM0100000001';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -235,32 +235,9 @@ describe('wake-up packets', () => {
     let keyPem: string;
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'wakeup-test-'));
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:brainpoolP256r1',
-          '-nodes',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-outform',
-          'DER',
-          '-out',
-          join(dir, 'cert.der'),
-          '-days',
-          '30',
-          '-subj',
-          '/CN=GWA.SIG',
-          '-sha256',
-        ],
-        { stdio: 'ignore' },
-      );
-      certDer = new Uint8Array(readFileSync(join(dir, 'cert.der')));
-      keyPem = readFileSync(join(dir, 'key.pem'), 'utf8');
+      const made = opensslSelfSigned({ curve: 'brainpoolP256r1', subject: '/CN=GWA.SIG', days: 30, dir, der: true });
+      certDer = new Uint8Array(made.cert);
+      keyPem = made.key.toString('utf8');
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
