@@ -5,14 +5,13 @@
  * input. A certificate with a key on a curve we do not allow still parses (lint reports it);
  * its `publicKey.key` is then absent. Sans-I/O.
  */
-import { createHash } from 'node:crypto';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { type CurveName, curveByOid, EC_PUBLIC_KEY_OID, type HashName, hashByEcdsaOid } from '../curves.js';
-import { type EcPublicKey, parseSpki, verifySignature } from '../ec-keys.js';
-import { PkiError } from '../errors.js';
-import { checkAlgorithmIdentifier, checkDer, childrenOf, encodingOf, type Tlv } from './der-structure.js';
+import { type CurveName, curveByOid, EC_PUBLIC_KEY_OID } from '../curves.js';
+import { type EcPublicKey, parseSpki } from '../ec-keys.js';
+import type { PkiError } from '../errors.js';
+import { encodingOf } from './der-structure.js';
 import { type DistinguishedName, namesEqual, parseName } from './distinguished-name.js';
 import {
   type AuthorityKeyIdView,
@@ -32,19 +31,22 @@ import {
   type KeyUsageBit,
   KNOWN_EXTENSION_OIDS,
   type KnownExtensionName,
-  knownExtensionName,
   type PrivateKeyUsagePeriodView,
 } from './extension-views.js';
 import { readDerObjects } from './pem.js';
+import {
+  CERTIFICATE_KIND,
+  type CertificateExtension,
+  malformedError,
+  parseOrMalformed,
+  readExtensions,
+  readSignedFrame,
+  type SignedStructure,
+  signedFields,
+  verifySignedStructure,
+} from './signed-structure.js';
 
-export interface CertificateExtension {
-  readonly oid: string;
-  /** Our name for the extension when we know it. */
-  readonly name?: KnownExtensionName;
-  readonly critical: boolean;
-  /** extnValue contents (the DER of the extension's own structure). */
-  readonly value: Uint8Array;
-}
+export type { CertificateExtension } from './signed-structure.js';
 
 /** Decoded views of the extensions the SM-PKI profile checks; absent when the extension is. */
 export interface CertificateExtensionViews {
@@ -75,11 +77,8 @@ export interface PublicKeyView {
   readonly problem?: string;
 }
 
-export interface ParsedCertificate {
-  /** The whole certificate as given. */
-  readonly der: Uint8Array;
-  /** The exact TBSCertificate bytes the signature covers. */
-  readonly tbs: Uint8Array;
+/** A certificate: the signed frame's fields (signed-structure.ts) and what its TBSCertificate says. */
+export interface ParsedCertificate extends SignedStructure {
   /** 1, 2 or 3 (the encoded value plus one). */
   readonly version: number;
   /** Serial number as lowercase hex, leading zero bytes stripped. */
@@ -94,39 +93,18 @@ export interface ParsedCertificate {
   /** DER SubjectPublicKeyInfo as in the certificate. */
   readonly spki: Uint8Array;
   readonly publicKey: PublicKeyView;
-  /** Outer signatureAlgorithm OID. */
-  readonly signatureAlgorithm: string;
-  /** TBSCertificate.signature OID: must equal the outer one (RFC 5280 §4.1.1.2). */
-  readonly tbsSignatureAlgorithm: string;
   /** Parameters present in the signature AlgorithmIdentifier (must be absent for ECDSA, RFC 5758 §3.2). */
   readonly signatureParamsPresent: boolean;
-  /** The hash of an ecdsa-with-SHAxxx signature algorithm; absent for anything else. */
-  readonly hash?: HashName;
-  /** DER Ecdsa-Sig-Value (the BIT STRING contents). */
-  readonly signature: Uint8Array;
-  /** Every extension in encoded order. */
-  readonly extensions: readonly CertificateExtension[];
   readonly ext: CertificateExtensionViews;
-  /** SHA-256 of the DER, lowercase hex. */
-  readonly fingerprint256: string;
 }
 
 function malformed(message: string, cause?: unknown): PkiError {
-  return new PkiError('SMGW_PKI_MALFORMED', `certificate: ${message}`, cause === undefined ? {} : { cause });
+  return malformedError(CERTIFICATE_KIND, message, cause);
 }
 
 /** Parses a DER certificate. Throws only PkiError SMGW_PKI_MALFORMED. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  try {
-    return parseStrict(der);
-  } catch (e) {
-    if (e instanceof PkiError) {
-      if (e.code === 'SMGW_PKI_MALFORMED') throw e;
-      throw malformed(e.message, e);
-    }
-    // A bug in us or the ASN.1 library must still come out as a typed error (hostile input).
-    throw malformed(`unreadable (${e instanceof Error ? e.message : String(e)})`, e);
-  }
+  return parseOrMalformed(CERTIFICATE_KIND, () => parseStrict(der));
 }
 
 /** Every certificate in a PEM text (one or more CERTIFICATE blocks) or a single DER certificate. */
@@ -135,19 +113,8 @@ export function parseCertificates(content: Uint8Array | string): ParsedCertifica
 }
 
 function parseStrict(input: Uint8Array): ParsedCertificate {
-  if (!(input instanceof Uint8Array)) throw malformed('input is not bytes');
-  const der = new Uint8Array(input);
-  const outer = checkDer(der);
-  const top = expectSequence(der, outer, 'Certificate');
-  const [tbsTlv, algTlv, sigTlv] = top;
-  if (top.length !== 3 || !tbsTlv || !algTlv || !sigTlv) throw malformed('Certificate is not SEQUENCE {tbs, alg, sig}');
-  // The signature is whole octets (an Ecdsa-Sig-Value): a non-zero unused-bits count would let
-  // different certificate bytes carry the same signature (the library drops that octet).
-  if (sigTlv.tag !== 0x03 || der[sigTlv.contentStart] !== 0)
-    throw malformed('signatureValue is not an octet-aligned BIT STRING');
-  // The unsigned parts' tags are ours to check (the schema parser ignores them, see der-structure.ts).
-  checkAlgorithmIdentifier(der, algTlv);
-  const tbsParts = expectSequence(der, tbsTlv, 'TBSCertificate');
+  const frame = readSignedFrame(input, CERTIFICATE_KIND);
+  const { der, tbsParts } = frame;
   // TBSCertificate: [0] version?, serial, signature, issuer, validity, subject, spki, [1]?, [2]?, [3]?
   const offset = tbsParts[0]?.tag === 0xa0 ? 1 : 0;
   const issuerTlv = tbsParts[offset + 2];
@@ -168,7 +135,6 @@ function parseStrict(input: Uint8Array): ParsedCertificate {
     throw malformed('not an X.509 certificate', e);
   }
   const tbsCert = cert.tbsCertificate;
-  const tbs = encodingOf(der, tbsTlv).slice();
   const versionValue = Number(tbsCert.version ?? 0);
   if (!Number.isSafeInteger(versionValue) || versionValue < 0 || versionValue > 2) {
     throw malformed(`unknown version value ${String(tbsCert.version)}`);
@@ -179,12 +145,14 @@ function parseStrict(input: Uint8Array): ParsedCertificate {
   const notAfter = tbsCert.validity.notAfter.getTime();
   if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) throw malformed('invalid validity time');
   const spki = encodingOf(der, spkiTlv).slice();
-  const extensions = readExtensions(tbsCert.extensions ?? []);
-  const signatureAlgorithm = cert.signatureAlgorithm.algorithm;
-  const hash = hashByEcdsaOid(signatureAlgorithm);
-  const base = {
-    der,
-    tbs,
+  const extensions = readExtensions(CERTIFICATE_KIND, tbsCert.extensions ?? []);
+  return {
+    ...signedFields(frame, {
+      signatureAlgorithm: cert.signatureAlgorithm.algorithm,
+      tbsSignatureAlgorithm: tbsCert.signature.algorithm,
+      signature: cert.signatureValue,
+      extensions,
+    }),
     version: versionValue + 1,
     serial: integerHex(serialBytes),
     serialBytes,
@@ -195,20 +163,9 @@ function parseStrict(input: Uint8Array): ParsedCertificate {
     notAfter,
     spki,
     publicKey: readPublicKey(cert, spki),
-    signatureAlgorithm,
-    tbsSignatureAlgorithm: tbsCert.signature.algorithm,
     signatureParamsPresent: cert.signatureAlgorithm.parameters != null,
-    signature: new Uint8Array(cert.signatureValue),
-    extensions,
     ext: decodeViews(extensions),
-    fingerprint256: createHash('sha256').update(der).digest('hex'),
   };
-  return hash === undefined ? base : { ...base, hash };
-}
-
-function expectSequence(der: Uint8Array, tlv: Tlv, what: string): Tlv[] {
-  if (tlv.tag !== 0x30) throw malformed(`${what} is not a SEQUENCE`);
-  return childrenOf(der, tlv);
 }
 
 function readPublicKey(cert: Certificate, spki: Uint8Array): PublicKeyView {
@@ -239,24 +196,6 @@ function readPublicKey(cert: Certificate, spki: Uint8Array): PublicKeyView {
       problem: e instanceof Error ? e.message : 'invalid public key',
     };
   }
-}
-
-function readExtensions(list: Iterable<{ extnID: string; critical: boolean; extnValue: { buffer: ArrayBuffer } }>) {
-  const out: CertificateExtension[] = [];
-  const seen = new Set<string>();
-  for (const e of list) {
-    // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
-    if (seen.has(e.extnID)) throw malformed(`extension ${e.extnID} appears twice`);
-    seen.add(e.extnID);
-    const name = knownExtensionName(e.extnID);
-    const value = new Uint8Array(e.extnValue.buffer).slice();
-    out.push(
-      name === undefined
-        ? { oid: e.extnID, critical: e.critical, value }
-        : { oid: e.extnID, name, critical: e.critical, value },
-    );
-  }
-  return out;
 }
 
 function decodeViews(extensions: readonly CertificateExtension[]): CertificateExtensionViews {
@@ -338,14 +277,7 @@ export function isSelfIssued(cert: ParsedCertificate): boolean {
  * wrong signature, an algorithm mismatch, a non-ECDSA algorithm or an unusable issuer key.
  */
 export function verifyCertificateSignature(cert: ParsedCertificate, issuer: ParsedCertificate | EcPublicKey): boolean {
-  if (cert.hash === undefined || cert.signatureAlgorithm !== cert.tbsSignatureAlgorithm) return false;
-  const key = 'publicKey' in issuer ? issuer.publicKey.key : issuer;
-  if (!key) return false;
-  try {
-    return verifySignature(key.spki, cert.tbs, cert.signature, cert.hash);
-  } catch {
-    return false;
-  }
+  return verifySignedStructure(cert, issuer);
 }
 
 /** Self-issued and verified by its own key. */

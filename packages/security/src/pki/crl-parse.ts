@@ -5,14 +5,12 @@
  * certificates and each Sub-CA the one over its end users (spec notes §4). Strict DER; only
  * PkiError SMGW_PKI_MALFORMED on hostile input. Sans-I/O. (The CRL *builder* is crl.ts.)
  */
-import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList } from '@peculiar/asn1-x509';
-import { type HashName, hashByEcdsaOid } from '../curves.js';
-import { type EcPublicKey, verifySignature } from '../ec-keys.js';
-import { PkiError } from '../errors.js';
-import type { CertificateExtension, ParsedCertificate } from './certificate.js';
-import { checkAlgorithmIdentifier, checkDer, childrenOf, encodingOf } from './der-structure.js';
+import type { EcPublicKey } from '../ec-keys.js';
+import type { PkiError } from '../errors.js';
+import type { ParsedCertificate } from './certificate.js';
+import { encodingOf } from './der-structure.js';
 import { type DistinguishedName, parseName } from './distinguished-name.js';
 import {
   type AuthorityKeyIdView,
@@ -22,10 +20,20 @@ import {
   decodeInvalidityDate,
   integerHex,
   KNOWN_EXTENSION_OIDS,
-  knownExtensionName,
   type RevocationReason,
 } from './extension-views.js';
 import { readDerObjects } from './pem.js';
+import {
+  type CertificateExtension,
+  CRL_KIND,
+  malformedError,
+  parseOrMalformed,
+  readExtensions,
+  readSignedFrame,
+  type SignedStructure,
+  signedFields,
+  verifySignedStructure,
+} from './signed-structure.js';
 
 export interface RevokedEntry {
   /** Serial as lowercase hex, leading zero bytes stripped (as ParsedCertificate.serial). */
@@ -36,42 +44,26 @@ export interface RevokedEntry {
   readonly extensions: readonly CertificateExtension[];
 }
 
-export interface ParsedCrl {
-  readonly der: Uint8Array;
-  /** The exact TBSCertList bytes the signature covers. */
-  readonly tbs: Uint8Array;
+/** A CRL: the signed frame's fields (signed-structure.ts) and what its TBSCertList says. */
+export interface ParsedCrl extends SignedStructure {
   /** 1 or 2. */
   readonly version: number;
   readonly issuer: DistinguishedName;
   readonly thisUpdate: Date;
   readonly nextUpdate?: Date;
-  readonly signatureAlgorithm: string;
-  readonly tbsSignatureAlgorithm: string;
-  readonly hash?: HashName;
-  readonly signature: Uint8Array;
   readonly revoked: readonly RevokedEntry[];
-  readonly extensions: readonly CertificateExtension[];
   /** cRLNumber as hex. */
   readonly crlNumber?: string;
   readonly authorityKeyId?: AuthorityKeyIdView;
-  readonly fingerprint256: string;
 }
 
 function malformed(message: string, cause?: unknown): PkiError {
-  return new PkiError('SMGW_PKI_MALFORMED', `CRL: ${message}`, cause === undefined ? {} : { cause });
+  return malformedError(CRL_KIND, message, cause);
 }
 
 /** Parses a DER CRL. Throws only PkiError SMGW_PKI_MALFORMED. */
 export function parseCrl(der: Uint8Array): ParsedCrl {
-  try {
-    return parseStrict(der);
-  } catch (e) {
-    if (e instanceof PkiError) {
-      if (e.code === 'SMGW_PKI_MALFORMED') throw e;
-      throw malformed(e.message, e);
-    }
-    throw malformed(`unreadable (${e instanceof Error ? e.message : String(e)})`, e);
-  }
+  return parseOrMalformed(CRL_KIND, () => parseStrict(der));
 }
 
 /** Every CRL in a PEM text (X509 CRL blocks) or a single DER CRL. */
@@ -79,41 +71,11 @@ export function parseCrls(content: Uint8Array | string): ParsedCrl[] {
   return readDerObjects(content, 'X509 CRL').map(parseCrl);
 }
 
-function readExtensions(
-  list: Iterable<{ extnID: string; critical: boolean; extnValue: { buffer: ArrayBuffer } }>,
-): CertificateExtension[] {
-  const out: CertificateExtension[] = [];
-  const seen = new Set<string>();
-  for (const e of list) {
-    if (seen.has(e.extnID)) throw malformed(`extension ${e.extnID} appears twice`);
-    seen.add(e.extnID);
-    const name = knownExtensionName(e.extnID);
-    const value = new Uint8Array(e.extnValue.buffer).slice();
-    out.push(
-      name === undefined
-        ? { oid: e.extnID, critical: e.critical, value }
-        : { oid: e.extnID, name, critical: e.critical, value },
-    );
-  }
-  return out;
-}
-
 function parseStrict(input: Uint8Array): ParsedCrl {
-  if (!(input instanceof Uint8Array)) throw malformed('input is not bytes');
-  const der = new Uint8Array(input);
-  const outer = checkDer(der);
-  if (outer.tag !== 0x30) throw malformed('not a SEQUENCE');
-  const top = childrenOf(der, outer);
-  const [tbsTlv, algTlv, sigTlv] = top;
-  if (top.length !== 3 || !tbsTlv || !algTlv || !sigTlv || tbsTlv.tag !== 0x30) {
-    throw malformed('CertificateList is not SEQUENCE {tbs, alg, sig}');
-  }
-  checkAlgorithmIdentifier(der, algTlv);
-  // As for certificates: an octet-aligned signature, so no two encodings share one signature.
-  if (sigTlv.tag !== 0x03 || der[sigTlv.contentStart] !== 0)
-    throw malformed('signature is not an octet-aligned BIT STRING');
-  const parts = childrenOf(der, tbsTlv);
-  const issuerTlv = parts[(parts[0]?.tag === 0x02 ? 1 : 0) + 1];
+  const frame = readSignedFrame(input, CRL_KIND);
+  const { der, tbsParts } = frame;
+  // TBSCertList: version?, signature, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0]?
+  const issuerTlv = tbsParts[(tbsParts[0]?.tag === 0x02 ? 1 : 0) + 1];
   if (issuerTlv?.tag !== 0x30) throw malformed('TBSCertList has no issuer');
   let list: CertificateList;
   try {
@@ -134,7 +96,7 @@ function parseStrict(input: Uint8Array): ParsedCrl {
     if (serialBytes.length === 0) throw malformed('empty serial in a revoked entry');
     const date = r.revocationDate.getTime();
     if (Number.isNaN(date.getTime())) throw malformed('invalid revocation date');
-    const extensions = readExtensions(r.crlEntryExtensions ?? []);
+    const extensions = readExtensions(CRL_KIND, r.crlEntryExtensions ?? []);
     const entry: { -readonly [K in keyof RevokedEntry]: RevokedEntry[K] } = {
       serial: integerHex(serialBytes),
       date,
@@ -146,25 +108,20 @@ function parseStrict(input: Uint8Array): ParsedCrl {
     }
     return entry;
   });
-  const extensions = readExtensions(tbsList.crlExtensions ?? []);
-  const signatureAlgorithm = list.signatureAlgorithm.algorithm;
   const crl: { -readonly [K in keyof ParsedCrl]: ParsedCrl[K] } = {
-    der,
-    tbs: encodingOf(der, tbsTlv).slice(),
+    ...signedFields(frame, {
+      signatureAlgorithm: list.signatureAlgorithm.algorithm,
+      tbsSignatureAlgorithm: tbsList.signature.algorithm,
+      signature: list.signature,
+      extensions: readExtensions(CRL_KIND, tbsList.crlExtensions ?? []),
+    }),
     version,
     issuer: parseName(encodingOf(der, issuerTlv).slice()),
     thisUpdate,
-    signatureAlgorithm,
-    tbsSignatureAlgorithm: tbsList.signature.algorithm,
-    signature: new Uint8Array(list.signature),
     revoked,
-    extensions,
-    fingerprint256: createHash('sha256').update(der).digest('hex'),
   };
   if (nextUpdate) crl.nextUpdate = nextUpdate;
-  const hash = hashByEcdsaOid(signatureAlgorithm);
-  if (hash) crl.hash = hash;
-  for (const e of extensions) {
+  for (const e of crl.extensions) {
     if (e.oid === KNOWN_EXTENSION_OIDS.crlNumber) crl.crlNumber = decodeCrlNumber(e.value);
     if (e.oid === KNOWN_EXTENSION_OIDS.authorityKeyIdentifier) crl.authorityKeyId = decodeAuthorityKeyId(e.value);
   }
@@ -196,14 +153,7 @@ export function unknownCriticalCrlExtensions(crl: ParsedCrl): string[] {
 
 /** True when `signer`'s key verifies the CRL's signature (ECDSA, node:crypto). */
 export function verifyCrlSignature(crl: ParsedCrl, signer: ParsedCertificate | EcPublicKey): boolean {
-  if (crl.hash === undefined || crl.signatureAlgorithm !== crl.tbsSignatureAlgorithm) return false;
-  const key = 'publicKey' in signer ? signer.publicKey.key : signer;
-  if (!key) return false;
-  try {
-    return verifySignature(key.spki, crl.tbs, crl.signature, crl.hash);
-  } catch {
-    return false;
-  }
+  return verifySignedStructure(crl, signer);
 }
 
 /** The revoked entry for a certificate serial (hex as ParsedCertificate.serial), if listed. */
