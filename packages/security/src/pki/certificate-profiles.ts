@@ -74,6 +74,22 @@ function keyIds(keys: ProfileKeys, withAuthority: boolean): ExtensionSpec[] {
   return out;
 }
 
+/**
+ * The subject of the CA-side certificates (root, Sub-CA, the root's CRL signer): C=DE, O, the
+ * serialNumber as a digit string, CN (spec notes §4); end users carry no serialNumber.
+ */
+function caSubject(
+  o: { readonly organization?: string; readonly serialNumber: string; readonly commonName?: string },
+  defaultCommonName: string,
+): NameAttribute[] {
+  return [
+    { type: 'C', value: 'DE' },
+    { type: 'O', value: o.organization ?? SM_TEST_PKI_ORGANIZATION },
+    { type: 'serialNumber', value: o.serialNumber },
+    { type: 'CN', value: o.commonName ?? defaultCommonName },
+  ];
+}
+
 export interface RootProfileOptions {
   readonly keys: ProfileKeys;
   /** `SM-Test-Root.CA` (test PKI) or `SM-Root.CA`. */
@@ -88,12 +104,7 @@ export interface RootProfileOptions {
 /** The self-signed root: CN SM-Test-Root.CA, O, C=DE, serialNumber; a CA with keyCertSign and cRLSign. */
 export function rootProfile(o: RootProfileOptions): CertificateProfile {
   return {
-    subject: [
-      { type: 'C', value: 'DE' },
-      { type: 'O', value: o.organization ?? SM_TEST_PKI_ORGANIZATION },
-      { type: 'serialNumber', value: o.serialNumber },
-      { type: 'CN', value: o.commonName ?? 'SM-Test-Root.CA' },
-    ],
+    subject: caSubject(o, 'SM-Test-Root.CA'),
     extensions: [
       ...keyIds(o.keys, false),
       keyUsageExtension(['keyCertSign', 'cRLSign']),
@@ -117,12 +128,7 @@ export interface SubCaProfileOptions {
 
 export function subCaProfile(o: SubCaProfileOptions): CertificateProfile {
   return {
-    subject: [
-      { type: 'C', value: 'DE' },
-      { type: 'O', value: o.organization ?? SM_TEST_PKI_ORGANIZATION },
-      { type: 'serialNumber', value: o.serialNumber },
-      { type: 'CN', value: o.commonName ?? 'SM-Test-Sub.CA' },
-    ],
+    subject: caSubject(o, 'SM-Test-Sub.CA'),
     extensions: [
       ...keyIds(o.keys, true),
       keyUsageExtension(['keyCertSign', 'cRLSign']),
@@ -135,25 +141,16 @@ export function subCaProfile(o: SubCaProfileOptions): CertificateProfile {
   };
 }
 
+/** The CRL signer is certified by the root like a Sub-CA: the same inputs (CN default SM-Test-Root.CA.CRL-S). */
+export type RootCrlSignerProfileOptions = SubCaProfileOptions;
+
 /**
  * The root's CRL signer `SM-Test-Root.CA.CRL-S` (spec notes §4): a separate key, certified by the
  * root, whose only use is signing the root's CRL. Not a CA.
  */
-export function rootCrlSignerProfile(o: {
-  readonly keys: ProfileKeys;
-  readonly commonName?: string;
-  readonly organization?: string;
-  readonly serialNumber: string;
-  readonly crlDistributionPoint: string;
-  readonly issuerAltName: readonly GeneralNameSpec[];
-}): CertificateProfile {
+export function rootCrlSignerProfile(o: RootCrlSignerProfileOptions): CertificateProfile {
   return {
-    subject: [
-      { type: 'C', value: 'DE' },
-      { type: 'O', value: o.organization ?? SM_TEST_PKI_ORGANIZATION },
-      { type: 'serialNumber', value: o.serialNumber },
-      { type: 'CN', value: o.commonName ?? 'SM-Test-Root.CA.CRL-S' },
-    ],
+    subject: caSubject(o, 'SM-Test-Root.CA.CRL-S'),
     extensions: [
       ...keyIds(o.keys, true),
       keyUsageExtension(['cRLSign']),

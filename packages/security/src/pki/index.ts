@@ -64,6 +64,7 @@ export {
   type LocalProfileOptions,
   localSelfSignedProfile,
   type ProfileKeys,
+  type RootCrlSignerProfileOptions,
   type RootProfileOptions,
   rootCrlSignerProfile,
   rootProfile,
