@@ -58,6 +58,29 @@ describe('test SM-PKI (initTestPki and friends)', () => {
   let dir: string;
   const clock = new FakeClock(START);
   const f = (rel: string) => join(dir, rel);
+  /** The first certificate of a PKI file. */
+  const certAt = (rel: string) => parseCertificates(readFileSync(f(rel), 'utf8'))[0];
+  /** What a relying party of the PKI trusts: its root, the Sub-CA chain and both CRLs. */
+  const trust = () => ({
+    roots: parseCertificates(readFileSync(f('trust/roots.pem'), 'utf8')),
+    intermediates: parseCertificates(readFileSync(f('subca/chain.pem'), 'utf8')),
+    crls: parseCrls(readFileSync(f('trust/crls.pem'), 'utf8')),
+  });
+  /** openssl verify of end-user certificates up to the root via the Sub-CA, with an optional CRL check. */
+  const verifyLeaves = (
+    leaves: readonly string[],
+    crl?: { readonly check: '-crl_check' | '-crl_check_all'; readonly file: string },
+  ) =>
+    openssl([
+      'verify',
+      ...at(clock),
+      ...(crl ? [crl.check, '-CRLfile', f(crl.file)] : []),
+      '-CAfile',
+      f('trust/roots.pem'),
+      '-untrusted',
+      f('subca/ca.crt.pem'),
+      ...leaves.map(f),
+    ]);
   let elapsedMs = 0;
   let fileCount = 0;
 
@@ -93,7 +116,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     assert.deepEqual(m.crlNumber, { root: 1, subca: 1 });
     assert.equal(new Set(m.issued.map((e) => e.serial)).size, m.issued.length);
     for (const e of m.issued) {
-      const cert = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      const cert = certAt(e.file);
       assert.equal(cert?.serial, e.serial, e.file);
     }
     assert.deepEqual(
@@ -137,20 +160,9 @@ describe('test SM-PKI (initTestPki and friends)', () => {
 
   it('openssl verify -crl_check_all accepts every end-user chain with the CRLs', async () => {
     const m = await readManifest(dir);
-    const leaves = m.issued.filter((e) => e.issuer === 'subca').map((e) => f(e.file));
+    const leaves = m.issued.filter((e) => e.issuer === 'subca').map((e) => e.file);
     assert.equal(leaves.length, 15);
-    const r = openssl([
-      'verify',
-      ...at(clock),
-      '-crl_check_all',
-      '-CAfile',
-      f('trust/roots.pem'),
-      '-untrusted',
-      f('subca/ca.crt.pem'),
-      '-CRLfile',
-      f('trust/crls.pem'),
-      ...leaves,
-    ]);
+    const r = verifyLeaves(leaves, { check: '-crl_check_all', file: 'trust/crls.pem' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.stdout.match(/: OK/g)?.length, 15);
   });
@@ -167,7 +179,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     for (const e of local) {
       const r = openssl(['verify', ...at(clock), '-CAfile', f(e.file), f(e.file)]);
       assert.equal(r.status, 0, r.stdout + r.stderr);
-      const cert = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      const cert = certAt(e.file);
       assert.ok(cert && cert.notAfter.getTime() <= addYears(cert.notBefore, 7).getTime());
     }
   });
@@ -187,10 +199,10 @@ describe('test SM-PKI (initTestPki and friends)', () => {
 
   it('every certificate passes the SM-PKI lint (H4) with no error', async () => {
     const m = await readManifest(dir);
-    const root = parseCertificates(readFileSync(f('root/ca.crt.pem'), 'utf8'))[0];
-    const sub = parseCertificates(readFileSync(f('subca/ca.crt.pem'), 'utf8'))[0];
+    const root = certAt('root/ca.crt.pem');
+    const sub = certAt('subca/ca.crt.pem');
     for (const e of m.issued) {
-      const cert = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      const cert = certAt(e.file);
       assert.ok(cert);
       const issuer = e.issuer === 'root' ? root : e.issuer === 'subca' ? sub : cert;
       const r = lintCertificateDetailed(cert, issuer ? { issuer } : {});
@@ -201,12 +213,10 @@ describe('test SM-PKI (initTestPki and friends)', () => {
 
   it("the SM-PKI path validation (H4's validatePath) accepts every end-user chain and pins the local ones", async () => {
     const m = await readManifest(dir);
-    const roots = parseCertificates(readFileSync(f('trust/roots.pem'), 'utf8'));
-    const intermediates = parseCertificates(readFileSync(f('subca/chain.pem'), 'utf8'));
-    const crls = parseCrls(readFileSync(f('trust/crls.pem'), 'utf8'));
+    const { roots, intermediates, crls } = trust();
     const atDate = new Date(clock.now() + 60_000);
     for (const e of m.issued.filter((x) => x.issuer === 'subca')) {
-      const leaf = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      const leaf = certAt(e.file);
       assert.ok(leaf);
       const r = validatePath({
         leaf,
@@ -219,7 +229,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
       assert.equal(r.chain.length, 3, e.file);
     }
     for (const e of m.issued.filter((x) => x.issuer === 'self' && x.type !== 'ca')) {
-      const leaf = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+      const leaf = certAt(e.file);
       assert.ok(leaf);
       validatePinned(leaf, [leaf], atDate);
     }
@@ -234,7 +244,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
         assert.deepEqual(slots, [...entity.slots].sort(), name);
         for (const e of m.issued.filter((x) => x.entity === name)) {
           const der = await module.readCertificate(e.slot ?? '');
-          const cert = parseCertificates(readFileSync(f(e.file), 'utf8'))[0];
+          const cert = certAt(e.file);
           assert.deepEqual(der, cert?.der, `${name}/${e.slot}`);
           assert.deepEqual((await module.publicKey(e.slot ?? '')).spki, cert?.publicKey.key?.spki);
         }
@@ -291,15 +301,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     const text = openssl(['x509', '-in', f(r.entry.file), '-noout', '-text']).stdout;
     assert.match(text, /Subject: C = DE, O = SM-Test-PKI-DE, CN = Partner-3.EMT/);
     assert.match(text, /DNS:partner-3.example.test/);
-    const v = openssl([
-      'verify',
-      ...at(clock),
-      '-CAfile',
-      f('trust/roots.pem'),
-      '-untrusted',
-      f('subca/ca.crt.pem'),
-      f(r.entry.file),
-    ]);
+    const v = verifyLeaves([r.entry.file]);
     assert.equal(v.status, 0, v.stdout + v.stderr);
     const m = await readManifest(dir);
     assert.equal(m.issued.at(-1)?.serial, r.entry.serial);
@@ -323,15 +325,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
       issued.map((e) => e.file),
       ['gwa-2/tls.crt.pem', 'gwa-2/sig.crt.pem', 'gwa-2/enc.crt.pem'],
     );
-    const v = openssl([
-      'verify',
-      ...at(clock),
-      '-CAfile',
-      f('trust/roots.pem'),
-      '-untrusted',
-      f('subca/ca.crt.pem'),
-      ...issued.map((e) => f(e.file)),
-    ]);
+    const v = verifyLeaves(issued.map((e) => e.file));
     assert.equal(v.status, 0, v.stdout + v.stderr);
     assert.match(openssl(['x509', '-in', f('gwa-2/tls.crt.pem'), '-noout', '-subject']).stdout, /CN = gwa-2.GWA/);
     const m = await readManifest(dir);
@@ -351,19 +345,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     const m = await readManifest(dir);
     assert.equal(m.crlNumber.subca, 2);
     assert.equal(m.crlNumber.root, 1);
-    const verify = (leaf: string) =>
-      openssl([
-        'verify',
-        ...at(clock),
-        '-crl_check',
-        '-CAfile',
-        f('trust/roots.pem'),
-        '-untrusted',
-        f('subca/ca.crt.pem'),
-        '-CRLfile',
-        f('subca/ca.crl.pem'),
-        f(leaf),
-      ]);
+    const verify = (leaf: string) => verifyLeaves([leaf], { check: '-crl_check', file: 'subca/ca.crl.pem' });
     const bad = verify('gwa/tls.crt.pem');
     assert.notEqual(bad.status, 0);
     assert.match(bad.stdout + bad.stderr, /certificate revoked/);
@@ -371,10 +353,8 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     assert.throws(
       () =>
         validatePath({
-          leaf: parseCertificates(readFileSync(f('gwa/tls.crt.pem'), 'utf8'))[0] ?? new Uint8Array(),
-          intermediates: parseCertificates(readFileSync(f('subca/chain.pem'), 'utf8')),
-          roots: parseCertificates(readFileSync(f('trust/roots.pem'), 'utf8')),
-          crls: parseCrls(readFileSync(f('trust/crls.pem'), 'utf8')),
+          leaf: certAt('gwa/tls.crt.pem') ?? new Uint8Array(),
+          ...trust(),
           at: new Date(clock.now() + 60_000),
           usage: { role: 'GWA', type: 'tls' },
         }),
@@ -390,18 +370,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
   it('revoking the Sub-CA puts it on the root CRL: every end-user chain then fails -crl_check_all', async () => {
     const serial = serialOfCertificate(readFileSync(f('subca/ca.crt.pem'), 'utf8'));
     await revoke(dir, serial, 'cACompromise', { clock });
-    const r = openssl([
-      'verify',
-      ...at(clock),
-      '-crl_check_all',
-      '-CAfile',
-      f('trust/roots.pem'),
-      '-untrusted',
-      f('subca/ca.crt.pem'),
-      '-CRLfile',
-      f('trust/crls.pem'),
-      f('emt-1/tls.crt.pem'),
-    ]);
+    const r = verifyLeaves(['emt-1/tls.crt.pem'], { check: '-crl_check_all', file: 'trust/crls.pem' });
     assert.notEqual(r.status, 0);
     assert.match(r.stdout + r.stderr, /certificate revoked/);
     assert.equal((await readManifest(dir)).crlNumber.root, 2);
