@@ -5,7 +5,7 @@
  * maps options to calls and results to text or JSON and an exit code (0 ok, 1 failed, 2 usage,
  * 3 io: exit-codes.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSmgwError } from '@opensmgw/core';
 import {
@@ -27,39 +27,11 @@ import {
 } from '@opensmgw/security';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
-
-function examples(lines: readonly string[]): string {
-  return ['', 'Examples:', ...lines.map((l) => `  ${l}`)].join('\n');
-}
-
-/** Reads a file; an unreadable file is SMGW_PKI_IO (exit 3). */
-function readInput(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new PkiError('SMGW_PKI_IO', `cannot read ${file}: ${(e as Error).message}`);
-  }
-}
+import { collect, examples, readInput, reportError } from './pki-command-io.js';
 
 /** PEM text or a single DER object. */
 function content(bytes: Buffer): Uint8Array | string {
   return bytes.length > 0 && bytes[0] === 0x30 ? new Uint8Array(bytes) : bytes.toString('latin1');
-}
-
-function exitCodeOf(code: string): number {
-  if (code === 'SMGW_PKI_BAD_ARGUMENT') return EXIT.usage;
-  if (code === 'SMGW_PKI_IO') return EXIT.io;
-  return EXIT.failed;
-}
-
-function reportError(e: unknown): void {
-  if (isSmgwError(e)) {
-    process.stderr.write(`error: ${e.code}: ${e.message}\n`);
-    process.exitCode = exitCodeOf(e.code);
-  } else {
-    process.stderr.write(`error: SMGW_CORE_INTERNAL: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = EXIT.failed;
-  }
 }
 
 function choice<T extends string>(name: string, values: readonly T[]) {
@@ -75,10 +47,6 @@ function isoDate(v: string): Date {
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError(`--at: ${JSON.stringify(v)} is not an ISO date`);
   return d;
-}
-
-function collect(v: string, previous: string[] = []): string[] {
-  return [...previous, v];
 }
 
 const KINDS = ['root', 'subca', 'crl-signer', 'end-user', 'local', 'lmn', 'han'] as const;

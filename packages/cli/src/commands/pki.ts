@@ -3,8 +3,6 @@
  * `lint` and `verify` live in pki-check.ts. The work is done by @opensmgw/security; this file maps
  * options to calls and errors to one line `error: <code>: <message>` and an exit code.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { isSmgwError } from '@opensmgw/core';
 import {
   buildCsr,
   CRL_REASONS,
@@ -35,23 +33,7 @@ import {
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { registerPkiCheckCommands } from './pki-check.js';
-
-/** Error code → exit code: bad options are usage errors, unreadable/unwritable files I/O errors. */
-function exitCodeOf(code: string): number {
-  if (code === 'SMGW_PKI_BAD_ARGUMENT' || code === 'SMGW_SM_BAD_ARGUMENT') return EXIT.usage;
-  if (code === 'SMGW_PKI_IO') return EXIT.io;
-  return EXIT.failed;
-}
-
-function report(e: unknown): void {
-  if (isSmgwError(e)) {
-    process.stderr.write(`error: ${e.code}: ${e.message}\n`);
-    process.exitCode = exitCodeOf(e.code);
-  } else {
-    process.stderr.write(`error: SMGW_CORE_INTERNAL: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = EXIT.failed;
-  }
-}
+import { collect, examples, readInput, reportError, writeOutput } from './pki-command-io.js';
 
 /** Runs a command body; every error becomes one line on stderr and an exit code. */
 function run<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
@@ -60,29 +42,13 @@ function run<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args
       await body(...args);
       process.exitCode ??= EXIT.ok;
     } catch (e) {
-      report(e);
+      reportError(e);
     }
   };
 }
 
 function usage(message: string): PkiError {
   return new PkiError('SMGW_PKI_BAD_ARGUMENT', message);
-}
-
-function readInput(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new PkiError('SMGW_PKI_IO', `cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-function writeOutput(file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new PkiError('SMGW_PKI_IO', `cannot write ${file}: ${(e as Error).message}`);
-  }
 }
 
 /** `--san dns:x`, `uri:x`, `email:x`, `ip:x`, or a bare DNS name. */
@@ -126,8 +92,6 @@ export function parseSubject(text: string): NameAttribute[] {
   return out;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
 function positiveNumber(name: string) {
   return (v: string): number => {
     const n = Number(v);
@@ -135,10 +99,6 @@ function positiveNumber(name: string) {
       throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not a positive number`);
     return n;
   };
-}
-
-function examples(lines: readonly string[]): string {
-  return ['', 'Examples:', ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 interface InitFlags {
