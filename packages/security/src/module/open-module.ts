@@ -5,41 +5,25 @@
  */
 import type { Clock } from '@opensmgw/core';
 import { SecurityModuleError } from '../errors.js';
-import type { ScryptParams } from './keystore.js';
+import type { Pkcs11ModuleOptions } from './pkcs11-module.js';
 import type { SecurityModule } from './security-module.js';
-import { SoftwareSecurityModule } from './software-module.js';
+import { SoftwareSecurityModule, type SoftwareSecurityModuleOptions } from './software-module.js';
 
-/** The software backend: a sealed keystore file, or memory only without `path`. */
-export interface SoftwareModuleConfig {
+/**
+ * The software backend: a sealed keystore file, or memory only without `path`. The fields are
+ * SoftwareSecurityModule's options (documented there); the clock comes as an open option.
+ */
+export interface SoftwareModuleConfig extends Omit<SoftwareSecurityModuleOptions, 'clock'> {
   readonly backend: 'software';
-  /** Keystore file; omit for an in-memory module (tests, ephemeral keys). */
-  readonly path?: string;
-  /** Exactly one of `pin` and `keyFile` when `path` is set. */
-  readonly pin?: string;
-  /** Key file bytes, or the path of the key file. */
-  readonly keyFile?: Uint8Array | string;
-  /** Create an empty keystore if `path` does not exist yet. */
-  readonly create?: boolean;
-  /** scrypt parameters for a new PIN keystore (production: leave the default). */
-  readonly kdf?: Partial<ScryptParams>;
-  /** `auto` (default) persists every change; `manual` only on `save()`. */
-  readonly persist?: 'auto' | 'manual';
 }
 
-/** The PKCS#11 backend: a token found by label in a PKCS#11 library (SoftHSM2, an HSM). */
-export interface Pkcs11ModuleConfig {
+/**
+ * The PKCS#11 backend: a token found by label in a PKCS#11 library (SoftHSM2, an HSM). The fields
+ * are Pkcs11SecurityModule's options (documented there, `onClose: 'keep-login'` included); the
+ * clock comes as an open option.
+ */
+export interface Pkcs11ModuleConfig extends Omit<Pkcs11ModuleOptions, 'clock'> {
   readonly backend: 'pkcs11';
-  /** Path of the PKCS#11 library. */
-  readonly library: string;
-  readonly tokenLabel: string;
-  /** User PIN of the token. */
-  readonly pin: string;
-  /**
-   * `logout` (default) logs out and finalises the library on close; `keep-login` leaves the
-   * process-wide login for OpenSSL's pkcs11 engine, which a process using a token key for TLS
-   * needs (see pkcs11-module.ts).
-   */
-  readonly onClose?: 'logout' | 'keep-login';
 }
 
 export type SecurityModuleConfig = SoftwareModuleConfig | Pkcs11ModuleConfig;
