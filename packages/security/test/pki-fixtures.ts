@@ -101,51 +101,34 @@ export interface ExtSpec {
 
 const der = (o: unknown): Uint8Array => new Uint8Array(AsnConvert.serialize(o));
 
+/** One extension: its value is the DER of an asn1-x509 structure. */
+const extSpec = (oid: string, critical: boolean, value: unknown): ExtSpec => ({ oid, critical, value: der(value) });
+
 export const ext = {
-  keyUsage: (flags: number, critical = true): ExtSpec => ({
-    oid: '2.5.29.15',
-    critical,
-    value: der(new KeyUsage(flags)),
-  }),
-  eku: (oids: string[], critical = true): ExtSpec => ({
-    oid: '2.5.29.37',
-    critical,
-    value: der(new ExtendedKeyUsage(oids)),
-  }),
-  basicConstraints: (cA: boolean, pathLen?: number, critical = true): ExtSpec => ({
-    oid: '2.5.29.19',
-    critical,
-    value: der(new BasicConstraints(pathLen === undefined ? { cA } : { cA, pathLenConstraint: pathLen })),
-  }),
-  ski: (spki: Uint8Array, critical = false): ExtSpec => ({
-    oid: '2.5.29.14',
-    critical,
-    value: der(new SubjectKeyIdentifier(keyId(spki))),
-  }),
-  aki: (issuerSpki: Uint8Array, critical = false): ExtSpec => ({
-    oid: '2.5.29.35',
-    critical,
-    value: der(new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId(issuerSpki)) })),
-  }),
-  policies: (oids: string[], critical = false): ExtSpec => ({
-    oid: '2.5.29.32',
-    critical,
-    value: der(new CertificatePolicies(oids.map((policyIdentifier) => new PolicyInformation({ policyIdentifier })))),
-  }),
-  san: (names: GeneralName[], critical = false): ExtSpec => ({
-    oid: '2.5.29.17',
-    critical,
-    value: der(new GeneralNames(names)),
-  }),
-  ian: (names: GeneralName[], critical = false): ExtSpec => ({
-    oid: '2.5.29.18',
-    critical,
-    value: der(new GeneralNames(names)),
-  }),
-  crldp: (uri: string, critical = false): ExtSpec => ({
-    oid: '2.5.29.31',
-    critical,
-    value: der(
+  keyUsage: (flags: number, critical = true): ExtSpec => extSpec('2.5.29.15', critical, new KeyUsage(flags)),
+  eku: (oids: string[], critical = true): ExtSpec => extSpec('2.5.29.37', critical, new ExtendedKeyUsage(oids)),
+  basicConstraints: (cA: boolean, pathLen?: number, critical = true): ExtSpec =>
+    extSpec(
+      '2.5.29.19',
+      critical,
+      new BasicConstraints(pathLen === undefined ? { cA } : { cA, pathLenConstraint: pathLen }),
+    ),
+  ski: (spki: Uint8Array, critical = false): ExtSpec =>
+    extSpec('2.5.29.14', critical, new SubjectKeyIdentifier(keyId(spki))),
+  aki: (issuerSpki: Uint8Array, critical = false): ExtSpec =>
+    extSpec('2.5.29.35', critical, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId(issuerSpki)) })),
+  policies: (oids: string[], critical = false): ExtSpec =>
+    extSpec(
+      '2.5.29.32',
+      critical,
+      new CertificatePolicies(oids.map((policyIdentifier) => new PolicyInformation({ policyIdentifier }))),
+    ),
+  san: (names: GeneralName[], critical = false): ExtSpec => extSpec('2.5.29.17', critical, new GeneralNames(names)),
+  ian: (names: GeneralName[], critical = false): ExtSpec => extSpec('2.5.29.18', critical, new GeneralNames(names)),
+  crldp: (uri: string, critical = false): ExtSpec =>
+    extSpec(
+      '2.5.29.31',
+      critical,
       new CRLDistributionPoints([
         new DistributionPoint({
           distributionPoint: new DistributionPointName({
@@ -154,13 +137,20 @@ export const ext = {
         }),
       ]),
     ),
-  }),
-  pkup: (notBefore: Date, notAfter: Date, critical = false): ExtSpec => ({
-    oid: '2.5.29.16',
-    critical,
-    value: der(new PrivateKeyUsagePeriod({ notBefore, notAfter })),
-  }),
+  pkup: (notBefore: Date, notAfter: Date, critical = false): ExtSpec =>
+    extSpec('2.5.29.16', critical, new PrivateKeyUsagePeriod({ notBefore, notAfter })),
+  crlNumber: (n: number): ExtSpec => extSpec('2.5.29.20', false, new CRLNumber(n)),
+  crlReason: (reason: number): ExtSpec => extSpec('2.5.29.21', false, new CRLReason(reason)),
 };
+
+/** The asn1-x509 Extension of a spec (certificates, CRLs and CRL entries alike). */
+function toExtension(e: ExtSpec): Extension {
+  return new Extension({
+    extnID: e.oid,
+    critical: e.critical,
+    extnValue: new OctetString(e.value.slice().buffer as ArrayBuffer),
+  });
+}
 
 /** Key usage flag bits (RFC 5280 order, asn1-x509 encoding). */
 export const KU = {
@@ -219,16 +209,7 @@ export function makeCert(spec: CertSpec): Uint8Array {
     subjectPublicKeyInfo: AsnConvert.parse(spec.subjectKey.spki, SubjectPublicKeyInfo),
   });
   if (spec.extensions.length > 0) {
-    tbs.extensions = new Extensions(
-      spec.extensions.map(
-        (e) =>
-          new Extension({
-            extnID: e.oid,
-            critical: e.critical,
-            extnValue: new OctetString(e.value.slice().buffer as ArrayBuffer),
-          }),
-      ),
-    );
+    tbs.extensions = new Extensions(spec.extensions.map(toExtension));
   }
   const tbsDer = der(tbs);
   const signature = sign(NODE_HASH[spec.hash], tbsDer, { key: signer.privateKey, dsaEncoding: 'der' });
@@ -476,39 +457,13 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
         new RevokedCertificate({
           userCertificate: r.serial.slice().buffer as ArrayBuffer,
           revocationDate: new Time(r.date ?? T0),
-          ...(r.reason === undefined
-            ? {}
-            : {
-                crlEntryExtensions: [
-                  new Extension({
-                    extnID: '2.5.29.21',
-                    critical: false,
-                    extnValue: new OctetString(der(new CRLReason(r.reason))),
-                  }),
-                ],
-              }),
+          ...(r.reason === undefined ? {} : { crlEntryExtensions: [toExtension(ext.crlReason(r.reason))] }),
         }),
     );
   }
-  const exts: Extension[] = [
-    new Extension({
-      extnID: '2.5.29.20',
-      critical: false,
-      extnValue: new OctetString(der(new CRLNumber(spec.crlNumber ?? 1))),
-    }),
-  ];
-  if (spec.akiSpki) {
-    exts.push(
-      new Extension({
-        extnID: '2.5.29.35',
-        critical: false,
-        extnValue: new OctetString(
-          der(new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId(spec.akiSpki)) })),
-        ),
-      }),
-    );
-  }
-  tbs.crlExtensions = exts;
+  tbs.crlExtensions = [ext.crlNumber(spec.crlNumber ?? 1), ...(spec.akiSpki ? [ext.aki(spec.akiSpki)] : [])].map(
+    toExtension,
+  );
   const tbsDer = der(tbs);
   const signature = sign(NODE_HASH[spec.hash], tbsDer, { key: spec.signer.privateKey, dsaEncoding: 'der' });
   return der(
