@@ -4,7 +4,7 @@
 // --openssl-shared-config and OPENSSL_CONF (libp11's pkcs11 engine), SOFTHSM2_CONF, the user PIN
 // in SMGW_PKCS11_PIN, which it takes and removes from its environment first thing.
 //
-// It opens the token with Pkcs11SecurityModule (onClose: keep-login, as a process that shares the
+// It opens the token with openTokenBesideEngine (onClose: keep-login, as a process that shares the
 // token with the engine must), generates the gateway's brainpoolP256r1 `lmn-tls` key on the token
 // (sensitive, non-extractable), self-signs its LMN certificate with that key (local profile, as
 // the test SM-PKI makes it), and runs the LMN full and resumed handshake rows with the token key
@@ -22,26 +22,19 @@ import {
   lmnClientProfile,
   lmnServerProfile,
   localSelfSignedProfile,
-  PKCS11_PIN_ENV,
-  Pkcs11SecurityModule,
+  openTokenBesideEngine,
+  takePkcs11Pin,
   toPem,
 } from '@opensmgw/security';
 import { measureHandshakes } from './security-tls-handshakes.mjs';
 
 const input = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const pin = process.env[PKCS11_PIN_ENV];
-delete process.env[PKCS11_PIN_ENV];
+const pin = takePkcs11Pin();
 
 async function main() {
   const problem = engineProcessProblem();
   if (problem) throw new Error(problem);
-  if (pin === undefined) throw new Error(`${PKCS11_PIN_ENV} not set`);
-  const sm = await Pkcs11SecurityModule.open({
-    library: input.library,
-    tokenLabel: input.tokenLabel,
-    pin,
-    onClose: 'keep-login',
-  });
+  const sm = await openTokenBesideEngine({ library: input.library, tokenLabel: input.tokenLabel, pin });
   try {
     const key = await sm.generateKeyPair('lmn-tls', 'brainpoolP256r1');
     const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);

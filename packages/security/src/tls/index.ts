@@ -11,11 +11,13 @@ export {
   engineProcessProblem,
   findPkcs11EnginePath,
   OPENSSL_SHARED_CONFIG_FLAG,
+  openTokenBesideEngine,
   PKCS11_ENGINE_CANDIDATES,
   PKCS11_PIN_ENV,
   type Pkcs11EngineConfig,
   pkcs11EngineConfigText,
   pkcs11EngineProcess,
+  takePkcs11Pin,
   writePkcs11EngineConfig,
 } from './openssl-engine.js';
 export {

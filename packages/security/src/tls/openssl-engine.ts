@@ -26,7 +26,8 @@
  * processes sharing the file do not touch the token at start-up.
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { TlsError } from '../errors.js';
+import { SecurityModuleError, TlsError } from '../errors.js';
+import { type Pkcs11ModuleOptions, Pkcs11SecurityModule } from '../module/pkcs11-module.js';
 
 /** Default name of the environment variable the engine reads the user PIN from. */
 export const PKCS11_PIN_ENV = 'SMGW_PKCS11_PIN';
@@ -154,4 +155,35 @@ export function engineProcessProblem(
   if (!flag) return `node was not started with ${OPENSSL_SHARED_CONFIG_FLAG}, so no OpenSSL engine is configured`;
   if (!env['OPENSSL_CONF']) return 'OPENSSL_CONF is not set, so no OpenSSL engine is configured';
   return undefined;
+}
+
+/**
+ * Takes the user PIN out of this process's environment: returns it and deletes the variable. A
+ * process started with pkcs11EngineProcess() calls it first thing: OpenSSL expanded the variable
+ * when node loaded OPENSSL_CONF, so nothing needs it there any more, and child processes would
+ * otherwise inherit it (see the PIN notes at the top).
+ */
+export function takePkcs11Pin(
+  env: NodeJS.ProcessEnv = process.env,
+  pinEnv: string = PKCS11_PIN_ENV,
+): string | undefined {
+  const pin = env[pinEnv];
+  delete env[pinEnv];
+  return pin;
+}
+
+/**
+ * Opens the token in a process whose TLS contexts use its keys through the engine: with
+ * `onClose: 'keep-login'`, because PKCS#11 login is process-wide and the default close would log
+ * the engine out too (pkcs11-module.ts, docs/pkcs11.md). `pin` is what takePkcs11Pin() returned;
+ * without one it is SMGW_SM_BAD_ARGUMENT.
+ */
+export async function openTokenBesideEngine(
+  options: Omit<Pkcs11ModuleOptions, 'pin' | 'onClose'> & { readonly pin: string | undefined },
+): Promise<Pkcs11SecurityModule> {
+  const { pin } = options;
+  if (pin === undefined) {
+    throw new SecurityModuleError('SMGW_SM_BAD_ARGUMENT', `pkcs11: no user PIN (${PKCS11_PIN_ENV} was not set)`);
+  }
+  return Pkcs11SecurityModule.open({ ...options, pin, onClose: 'keep-login' });
 }
