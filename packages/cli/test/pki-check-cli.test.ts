@@ -95,10 +95,13 @@ describe('smgw pki lint', () => {
 });
 
 describe('smgw pki verify', () => {
+  const verify = (...args: string[]) => runCli(['pki', 'verify', ...args]);
+  const inPki = (rel: string) => join(pki, rel);
+  /** Trust given as files instead of --pki: the root and the Sub-CA chain. */
+  const trustFiles = () => ['--roots', inPki('trust/roots.pem'), '--untrusted', inPki('subca/chain.pem')];
+
   it('accepts a GWA TLS server certificate with --pki, prints the chain (exit 0)', async () => {
-    const r = await runCli([
-      'pki',
-      'verify',
+    const r = await verify(
       '--pki',
       pki,
       '--type',
@@ -107,8 +110,8 @@ describe('smgw pki verify', () => {
       'serverAuth',
       '--role',
       'GWA',
-      join(pki, 'gwa/tls.crt.pem'),
-    ]);
+      inPki('gwa/tls.crt.pem'),
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\[0\] .*CN=OpenSMGW-Test\.GWA/);
     assert.match(r.stdout, /\[1\] .*CN=SM-Test-Sub\.CA/);
@@ -118,46 +121,25 @@ describe('smgw pki verify', () => {
   });
 
   it('reports expiry, wrong use and revocation with their codes (exit 1)', async () => {
-    const future = await runCli([
-      'pki',
-      'verify',
-      '--pki',
-      pki,
-      '--at',
-      '2090-01-01T00:00:00Z',
-      join(pki, 'emt-1/sig.crt.pem'),
-    ]);
+    const future = await verify('--pki', pki, '--at', '2090-01-01T00:00:00Z', inPki('emt-1/sig.crt.pem'));
     assert.equal(future.code, 1);
     assert.match(future.stdout, /FAILED: SMGW_PKI_CERT_EXPIRED: /);
-    const explicit = await runCli([
-      'pki',
-      'verify',
-      '--roots',
-      join(pki, 'trust/roots.pem'),
-      '--untrusted',
-      join(pki, 'subca/chain.pem'),
+    const explicit = await verify(
+      ...trustFiles(),
       '--crl',
-      join(pki, 'root/ca.crl.pem'),
+      inPki('root/ca.crl.pem'),
       '--crl',
-      join(pki, 'subca/ca.crl.pem'),
+      inPki('subca/ca.crl.pem'),
       '--role',
       'EMT',
       '--json',
-      join(pki, 'gwa/tls.crt.pem'),
-    ]);
+      inPki('gwa/tls.crt.pem'),
+    );
     assert.equal(explicit.code, 1);
     const json = JSON.parse(explicit.stdout) as { ok: boolean; error: { code: string } };
     assert.equal(json.ok, false);
     assert.equal(json.error.code, 'SMGW_PKI_USAGE');
-    const noCrl = await runCli([
-      'pki',
-      'verify',
-      '--roots',
-      join(pki, 'trust/roots.pem'),
-      '--untrusted',
-      join(pki, 'subca/chain.pem'),
-      join(pki, 'gwa/sig.crt.pem'),
-    ]);
+    const noCrl = await verify(...trustFiles(), inPki('gwa/sig.crt.pem'));
     assert.equal(noCrl.code, 1);
     assert.match(noCrl.stdout, /SMGW_PKI_NO_CRL/);
     // revoke with H3's command on a copy, then verify sees it
@@ -173,19 +155,19 @@ describe('smgw pki verify', () => {
       'keyCompromise',
     ]);
     assert.equal(rev.code, 0, rev.stderr);
-    const revoked = await runCli(['pki', 'verify', '--pki', copy, join(copy, 'emt-2/tls.crt.pem')]);
+    const revoked = await verify('--pki', copy, join(copy, 'emt-2/tls.crt.pem'));
     assert.equal(revoked.code, 1);
     assert.match(revoked.stdout, /FAILED: SMGW_PKI_REVOKED: .*keyCompromise/);
   });
 
   it('checks pinned LMN certificates; option errors are exit 2', async () => {
-    const meter = join(pki, 'meter-1/lmn-tls.crt.pem');
-    const ok = await runCli(['pki', 'verify', '--pinned', meter, meter]);
+    const meter = inPki('meter-1/lmn-tls.crt.pem');
+    const ok = await verify('--pinned', meter, meter);
     assert.equal(ok.code, 0, ok.stdout);
-    const other = await runCli(['pki', 'verify', '--pinned', join(pki, 'gateway/lmn-tls.crt.pem'), meter]);
+    const other = await verify('--pinned', inPki('gateway/lmn-tls.crt.pem'), meter);
     assert.equal(other.code, 1);
     assert.match(other.stdout, /SMGW_PKI_UNTRUSTED/);
-    const both = await runCli(['pki', 'verify', '--pki', pki, '--roots', join(pki, 'trust/roots.pem'), meter]);
+    const both = await verify('--pki', pki, '--roots', inPki('trust/roots.pem'), meter);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /SMGW_PKI_BAD_ARGUMENT/);
   });
