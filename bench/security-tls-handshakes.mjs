@@ -13,6 +13,7 @@
 //                      record and the close_notify alerts.
 import { connect as netConnect, createServer as netCreateServer } from 'node:net';
 import { connectWithProfile, createProfileServer } from '@opensmgw/security';
+import { measure } from './measure.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -66,34 +67,21 @@ export async function measureHandshakes({ serverProfile, clientProfile, seconds,
     return info;
   };
   try {
-    // Warm-up for a quarter of the row's time (at least 5 handshakes); makes the session to resume.
+    // The warm-up (at least 5 handshakes) makes the session to resume.
     let first;
-    const warm = performance.now();
-    for (let i = 0; i < 5 || performance.now() - warm < seconds * 250; i++) first = await once();
-    const budget = seconds * 1000;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    let n = 0;
     let notAsAsked = 0;
-    while (performance.now() - t0 < budget) {
-      const info = await once();
-      if (info.reused !== resumed) notAsAsked++;
-      n++;
-    }
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    if (notAsAsked > 0) throw new Error(`${notAsAsked} of ${n} handshakes were not ${resumed ? 'resumed' : 'full'}`);
+    const { ops, ...timing } = await measure(
+      async (counted) => {
+        const info = await once();
+        if (!counted) first = info;
+        else if (info.reused !== resumed) notAsAsked++;
+      },
+      seconds,
+      5,
+    );
+    if (notAsAsked > 0) throw new Error(`${notAsAsked} of ${ops} handshakes were not ${resumed ? 'resumed' : 'full'}`);
     if (srv.failures.length > 0) throw new Error(`server: ${srv.failures[0].message}`);
-    return {
-      handshakes: n,
-      seconds: Number((ms / 1000).toFixed(3)),
-      perSecond: Number(((n * 1000) / ms).toFixed(1)),
-      meanMs: Number((ms / n).toFixed(3)),
-      cpuMsPerOp: Number(((cpu.user + cpu.system) / 1000 / n).toFixed(3)),
-      protocol: first.protocol,
-      cipher: first.cipher,
-      group: first.group,
-    };
+    return { handshakes: ops, ...timing, protocol: first.protocol, cipher: first.cipher, group: first.group };
   } finally {
     await srv.close();
   }

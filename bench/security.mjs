@@ -71,6 +71,7 @@ import {
   wanServerProfile,
   writePkcs11EngineConfig,
 } from '@opensmgw/security';
+import { measure as measureRow } from './measure.mjs';
 import { measureHandshakes, wireBytes } from './security-tls-handshakes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,28 +95,7 @@ const results = { primitives: {}, cms: {}, tls: {}, wire: {} };
 const skipped = {};
 const modules = [];
 
-async function measure(fn, rowSeconds = seconds) {
-  // Warm-up (JIT, ASN.1 schema caches) for a quarter of the row's time, at least 3 operations.
-  const warm = performance.now();
-  for (let i = 0; i < 3 || performance.now() - warm < rowSeconds * 250; i++) await fn();
-  const budget = rowSeconds * 1000;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let n = 0;
-  while (performance.now() - t0 < budget) {
-    await fn();
-    n++;
-  }
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    ops: n,
-    seconds: Number((ms / 1000).toFixed(3)),
-    perSecond: Number(((n * 1000) / ms).toFixed(1)),
-    meanMs: Number((ms / n).toFixed(3)),
-    cpuMsPerOp: Number(((cpu.user + cpu.system) / 1000 / n).toFixed(3)),
-  };
-}
+const measure = (fn, rowSeconds = seconds) => measureRow(fn, rowSeconds);
 
 const pem = (entity, file) => readFileSync(join(pkiDir, entity, file), 'utf8');
 const der = (entity, file) => readDerObjects(pem(entity, file), 'CERTIFICATE')[0];
