@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSmgwError } from '@opensmgw/core';
-import { issueCertificate } from '../src/pki/certificate-builder.js';
-import { endUserProfile, rootProfile, subCaProfile } from '../src/pki/certificate-profiles.js';
-import { buildCrl, serialBytes } from '../src/pki/crl.js';
+import type { EcPublicKey } from '../src/ec-keys.js';
+import { issueCertificate, type Signer } from '../src/pki/certificate-builder.js';
+import { type CertificateProfile, endUserProfile, rootProfile, subCaProfile } from '../src/pki/certificate-profiles.js';
+import { type BuildCrlOptions, buildCrl, serialBytes } from '../src/pki/crl.js';
 import { toPem } from '../src/pki/pem.js';
 import { MemorySecurityModule } from './pki-memory-module.js';
 import { openssl } from './pki-openssl.js';
@@ -26,39 +27,49 @@ describe('CRL builder', () => {
     dir = mkdtempSync(join(tmpdir(), 'smgw-crl-'));
     const rootKey = await ca.generateKeyPair('root', 'brainpoolP384r1');
     const subKey = await ca.generateKeyPair('sub', 'brainpoolP256r1');
-    const times = { notBefore: NOW, notAfter: plusDays(3650) };
-    rootDer = (
-      await issueCertificate({
-        issuer: { module: ca, slot: 'root' },
-        subjectPublicKey: rootKey,
-        ...rootProfile({ keys: { subjectKey: rootKey, issuerKey: rootKey }, serialNumber: '1' }),
-        serial: new Uint8Array([1]),
-        ...times,
-      })
-    ).der;
-    subDer = (
-      await issueCertificate({
-        issuer: { module: ca, slot: 'root', certificate: rootDer },
-        subjectPublicKey: subKey,
-        ...subCaProfile({
-          keys: { subjectKey: subKey, issuerKey: rootKey },
-          serialNumber: '1',
-          crlDistributionPoint: 'http://pki.opensmgw.test/root.crl',
-          issuerAltName: [{ uri: 'http://pki.opensmgw.test/root' }],
-        }),
-        serial: new Uint8Array([2]),
-        ...times,
-      })
-    ).der;
+    /** A certificate from the CA key in `signer.slot` (self-signed without a certificate), ten years from NOW. */
+    const issue = async (
+      signer: Omit<Signer, 'module'>,
+      subjectPublicKey: EcPublicKey,
+      profile: CertificateProfile,
+      serial: number,
+    ) =>
+      (
+        await issueCertificate({
+          issuer: { module: ca, ...signer },
+          subjectPublicKey,
+          ...profile,
+          serial: new Uint8Array([serial]),
+          notBefore: NOW,
+          notAfter: plusDays(3650),
+        })
+      ).der;
+    rootDer = await issue(
+      { slot: 'root' },
+      rootKey,
+      rootProfile({ keys: { subjectKey: rootKey, issuerKey: rootKey }, serialNumber: '1' }),
+      1,
+    );
+    subDer = await issue(
+      { slot: 'root', certificate: rootDer },
+      subKey,
+      subCaProfile({
+        keys: { subjectKey: subKey, issuerKey: rootKey },
+        serialNumber: '1',
+        crlDistributionPoint: 'http://pki.opensmgw.test/root.crl',
+        issuerAltName: [{ uri: 'http://pki.opensmgw.test/root' }],
+      }),
+      2,
+    );
     for (const [name, serial] of [
       ['a', 0x0a],
       ['b', 0x0b],
     ] as const) {
       const key = await ca.generateKeyPair(name, 'brainpoolP256r1');
-      const c = await issueCertificate({
-        issuer: { module: ca, slot: 'sub', certificate: subDer },
-        subjectPublicKey: key,
-        ...endUserProfile({
+      const der = await issue(
+        { slot: 'sub', certificate: subDer },
+        key,
+        endUserProfile({
           keys: { subjectKey: key, issuerKey: subKey },
           role: 'SMGW',
           type: 'tls',
@@ -66,26 +77,18 @@ describe('CRL builder', () => {
           crlDistributionPoint: 'http://pki.opensmgw.test/subca.crl',
           issuerAltName: [{ uri: 'http://pki.opensmgw.test/subca' }],
         }),
-        serial: new Uint8Array([serial]),
-        ...times,
-      });
-      writeFileSync(f(`${name}.pem`), toPem('CERTIFICATE', c.der));
+        serial,
+      );
+      writeFileSync(f(`${name}.pem`), toPem('CERTIFICATE', der));
     }
     writeFileSync(f('root.pem'), toPem('CERTIFICATE', rootDer));
     writeFileSync(f('sub.pem'), toPem('CERTIFICATE', subDer));
-    const rootCrl = await buildCrl({
-      issuer: { module: ca, slot: 'root', certificate: rootDer },
-      thisUpdate: NOW,
-      nextUpdate: plusDays(30),
-      crlNumber: 1,
-      revoked: [],
-      hash: 'SHA-384',
-    });
+    /** A CRL of the CA key in `slot`, valid 30 days from NOW. */
+    const crl = (slot: string, certificate: Uint8Array, o: Pick<BuildCrlOptions, 'crlNumber' | 'revoked' | 'hash'>) =>
+      buildCrl({ issuer: { module: ca, slot, certificate }, thisUpdate: NOW, nextUpdate: plusDays(30), ...o });
+    const rootCrl = await crl('root', rootDer, { crlNumber: 1, revoked: [], hash: 'SHA-384' });
     writeFileSync(f('root.crl'), toPem('X509 CRL', rootCrl));
-    const subCrl = await buildCrl({
-      issuer: { module: ca, slot: 'sub', certificate: subDer },
-      thisUpdate: NOW,
-      nextUpdate: plusDays(30),
+    const subCrl = await crl('sub', subDer, {
       crlNumber: 7,
       revoked: [{ serial: '0b', date: NOW, reason: 'keyCompromise' }],
       hash: 'SHA-256',
