@@ -48,10 +48,9 @@ import {
   randomBytes,
   scryptSync,
 } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { open as fsOpen, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { ByteReader, timingSafeEqualBytes, zeroize } from '@opensmgw/core';
+import { replaceFileAtomically } from '../atomic-file.js';
 import { type CurveName, isCurveName } from '../curves.js';
 import { SecurityModuleError } from '../errors.js';
 import { SLOT_NAME_PATTERN } from './security-module.js';
@@ -511,43 +510,15 @@ export async function readKeystoreFile(path: string): Promise<Uint8Array> {
   }
 }
 
-let tempCounter = 0;
-
 /**
- * Replaces the file at `path` atomically: writes a temporary file in the same directory (mode
- * 0600), fsyncs it, renames it over `path`, fsyncs the directory. If anything fails the temporary
- * file is removed and the existing file is untouched (rename is the only step that changes it,
- * and it is atomic on POSIX file systems).
+ * Replaces the file at `path` atomically with mode 0600 (atomic-file.ts: temporary file in the
+ * same directory, fsync, rename, directory fsync). If anything fails the temporary file is
+ * removed and the existing file is untouched; the error is SMGW_SM_BACKEND.
  */
 export async function writeKeystoreFile(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${++tempCounter}.${randomBytes(4).toString('hex')}.tmp`);
-  let created = false;
   try {
-    const handle = await fsOpen(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
-    created = true;
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    created = false;
+    await replaceFileAtomically(path, bytes, 0o600);
   } catch (e) {
-    if (created) await unlink(temp).catch(() => undefined);
     throw ioError('write', path, e);
-  }
-  // Make the rename itself durable. Some file systems refuse fsync on a directory: the file is in
-  // place already, so that is not a failure of the write.
-  try {
-    const d = await fsOpen(dir, fsConstants.O_RDONLY);
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // best effort
   }
 }

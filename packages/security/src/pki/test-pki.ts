@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '@opensmgw/core';
+import { replaceFileAtomically } from '../atomic-file.js';
 import type { CurveName } from '../curves.js';
 import type { EcPublicKey } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
@@ -453,19 +454,11 @@ async function writeCrls(
   return pems;
 }
 
+/** Replaces a file of the PKI atomically (atomic-file.ts); a failure is SMGW_PKI_IO. */
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await replaceFileAtomically(path, data, 0o644);
   } catch (e) {
-    await rm(tmp, { force: true });
     throw ioError(`cannot write ${path}`, e);
   }
 }
