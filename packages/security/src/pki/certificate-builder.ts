@@ -27,18 +27,11 @@ import { type EcPublicKey, parseSpki, verifySignature } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
 import { type ExtensionSpec, toAsnExtension } from './certificate-extensions.js';
+import { DN_ATTRIBUTE_OIDS, type DnAttributeKey } from './distinguished-name.js';
 
-/** Attribute types of a distinguished name that we write (X.520). */
-export const NAME_ATTRIBUTE_OIDS = {
-  C: '2.5.4.6',
-  ST: '2.5.4.8',
-  L: '2.5.4.7',
-  O: '2.5.4.10',
-  OU: '2.5.4.11',
-  CN: '2.5.4.3',
-  serialNumber: '2.5.4.5',
-} as const;
-export type NameAttributeType = keyof typeof NAME_ATTRIBUTE_OIDS;
+/** Attribute types of a distinguished name that we write: the ones we read (distinguished-name.ts). */
+export const NAME_ATTRIBUTE_OIDS = DN_ATTRIBUTE_OIDS;
+export type NameAttributeType = DnAttributeKey;
 
 /** One attribute of a distinguished name, one RDN each, in the order given. */
 export interface NameAttribute {

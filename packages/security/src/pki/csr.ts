@@ -13,8 +13,9 @@ import { CURVES, type HashName, hashByEcdsaOid } from '../curves.js';
 import { type EcPublicKey, parseSpki, verifySignature } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
-import { assembleSigned, encodeName, NAME_ATTRIBUTE_OIDS, type NameAttribute } from './certificate-builder.js';
+import { assembleSigned, encodeName, type NameAttribute } from './certificate-builder.js';
 import { type ExtensionSpec, toAsnExtension } from './certificate-extensions.js';
+import { dnAttributeKey } from './distinguished-name.js';
 
 /** PKCS#9 extensionRequest (RFC 2985 §5.4.2): extensions the requester asks for (e.g. a SAN). */
 export const EXTENSION_REQUEST_OID = '1.2.840.113549.1.9.14';
@@ -83,13 +84,11 @@ function malformed(message: string, cause?: unknown): PkiError {
   return new PkiError('SMGW_PKI_MALFORMED', `CSR: ${message}`, cause === undefined ? {} : { cause });
 }
 
-const OID_NAMES = new Map<string, string>(Object.entries(NAME_ATTRIBUTE_OIDS).map(([k, v]) => [v, k]));
-
 export function readName(name: Name): ParsedNameAttribute[] {
   const out: ParsedNameAttribute[] = [];
   for (const rdn of name) {
     for (const atv of rdn) {
-      out.push({ type: OID_NAMES.get(atv.type) ?? atv.type, oid: atv.type, value: atv.value.toString() });
+      out.push({ type: dnAttributeKey(atv.type) ?? atv.type, oid: atv.type, value: atv.value.toString() });
     }
   }
   return out;

@@ -7,15 +7,18 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
 import { PkiError } from '../errors.js';
 
-/** The attribute types we name; others are shown by OID. */
+/**
+ * The attribute types (X.520) we name, read and write (certificate-builder.ts writes them as
+ * NAME_ATTRIBUTE_OIDS); others are shown by OID. The key order is the one `smgw pki csr` lists.
+ */
 export const DN_ATTRIBUTE_OIDS = {
-  CN: '2.5.4.3',
-  serialNumber: '2.5.4.5',
   C: '2.5.4.6',
-  L: '2.5.4.7',
   ST: '2.5.4.8',
+  L: '2.5.4.7',
   O: '2.5.4.10',
   OU: '2.5.4.11',
+  CN: '2.5.4.3',
+  serialNumber: '2.5.4.5',
 } as const;
 
 export type DnAttributeKey = keyof typeof DN_ATTRIBUTE_OIDS;
@@ -23,6 +26,11 @@ export type DnAttributeKey = keyof typeof DN_ATTRIBUTE_OIDS;
 const SHORT_NAMES: ReadonlyMap<string, DnAttributeKey> = new Map(
   Object.entries(DN_ATTRIBUTE_OIDS).map(([k, v]) => [v, k as DnAttributeKey]),
 );
+
+/** Our short name (CN, O, ...) of an attribute type OID, if we name it. */
+export function dnAttributeKey(oid: string): DnAttributeKey | undefined {
+  return SHORT_NAMES.get(oid);
+}
 
 export type NameStringType =
   | 'printableString'

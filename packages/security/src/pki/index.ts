@@ -102,6 +102,7 @@ export {
   DN_ATTRIBUTE_OIDS,
   type DnAttribute,
   type DnAttributeKey,
+  dnAttributeKey,
   namesEqual,
   nameValue,
   nameValues,
