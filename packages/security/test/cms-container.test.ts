@@ -17,18 +17,11 @@ import {
 import type { CurveName } from '../src/curves.js';
 import type { SecurityModule } from '../src/module/security-module.js';
 import { validatePath } from '../src/pki/validate.js';
-import { makeTestPki, type Party, type TestPki } from './cms-fixtures.js';
+import { makeTestPki, type Party, recipientOf, signerOf, type TestPki } from './cms-fixtures.js';
 
 const enc = new TextEncoder();
 const PAYLOAD = enc.encode('<sml>1-0:1.8.0*255 = 12345.678 kWh</sml>');
 const CLOCK = new FakeClock('2026-03-01T12:00:00Z');
-
-function signerOf(p: Party) {
-  return { module: p.module, slot: p.sigSlot, certificate: p.sigCert };
-}
-function recipientOf(p: Party) {
-  return { module: p.module, slot: p.encSlot, certificate: p.encCert };
-}
 
 interface Parsed {
   readonly signedData: SignedData;
@@ -51,9 +44,9 @@ describe('CMS containers: SignedData over AuthEnvelopedData (spec notes §3.7)',
   let mallory: Party;
   before(async () => {
     pki = await makeTestPki(['gw', 'emt-1', 'emt-2', 'emt-3', 'mallory']);
-    gw = pki.parties['gw'] as Party;
-    emts = ['emt-1', 'emt-2', 'emt-3'].map((n) => pki.parties[n] as Party);
-    mallory = pki.parties['mallory'] as Party;
+    gw = pki.party('gw');
+    emts = ['emt-1', 'emt-2', 'emt-3'].map((n) => pki.party(n));
+    mallory = pki.party('mallory');
   });
   after(async () => {
     await pki.close();
@@ -104,7 +97,7 @@ describe('CMS containers: SignedData over AuthEnvelopedData (spec notes §3.7)',
     const curves: CurveName[] = ['brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1', 'P-256', 'P-384'];
     const pkis = await Promise.all(curves.map((c) => makeTestPki(['r'], c)));
     try {
-      const parties = pkis.map((p) => p.parties['r'] as Party);
+      const parties = pkis.map((p) => p.party('r'));
       const container = await sealContainer({
         payload: PAYLOAD,
         recipients: parties.map((p) => p.encCert),
@@ -366,7 +359,7 @@ describe('CMS containers: SignedData over AuthEnvelopedData (spec notes §3.7)',
         clock: CLOCK,
       });
       assert.deepEqual((await openContainer(good, { validateSender, recipient: recipientOf(r) })).payload, PAYLOAD);
-      const outsider = foreign.parties['outsider'] as Party;
+      const outsider = foreign.party('outsider');
       const bad = await sealContainer({
         payload: PAYLOAD,
         recipients: [r.encCert],
@@ -426,7 +419,7 @@ describe('signed-only containers (HAN exports, spec notes §3.7)', () => {
   let gw: Party;
   before(async () => {
     pki = await makeTestPki(['gw', 'other']);
-    gw = pki.parties['gw'] as Party;
+    gw = pki.party('gw');
   });
   after(async () => {
     await pki.close();
@@ -446,7 +439,7 @@ describe('signed-only containers (HAN exports, spec notes §3.7)', () => {
 
   it('is not mistaken for an encrypted container, and an untrusted signer is refused', async () => {
     const container = await signOnly({ payload: PAYLOAD, signer: signerOf(gw) });
-    const other = pki.parties['other'] as Party;
+    const other = pki.party('other');
     await assert.rejects(openContainer(container, { trustedSenders: [gw.sigCert], recipient: recipientOf(gw) }), {
       code: 'SMGW_CMS_UNSUPPORTED',
     });

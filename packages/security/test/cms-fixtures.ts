@@ -30,7 +30,19 @@ export interface Party {
 export interface TestPki {
   readonly caCert: Uint8Array;
   readonly parties: Record<string, Party>;
+  /** The party made under `name`; throws for a name not passed to `makeTestPki`. */
+  party(name: string): Party;
   close(): Promise<void>;
+}
+
+/** The party's SIG key and certificate, as a CMS signer. */
+export function signerOf(p: Party) {
+  return { module: p.module, slot: p.sigSlot, certificate: p.sigCert };
+}
+
+/** The party's ENC key and certificate, as a CMS recipient. */
+export function recipientOf(p: Party) {
+  return { module: p.module, slot: p.encSlot, certificate: p.encCert };
 }
 
 const NOT_BEFORE = new Date('2025-01-01T00:00:00Z');
@@ -96,6 +108,11 @@ export async function makeTestPki(names: readonly string[], curve: CurveName = '
   return {
     caCert,
     parties,
+    party(name) {
+      const p = parties[name];
+      if (!p) throw new Error(`no party ${name} in this test PKI`);
+      return p;
+    },
     async close() {
       await ca.close();
       for (const p of Object.values(parties)) await p.module.close();

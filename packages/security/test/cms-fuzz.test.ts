@@ -15,7 +15,7 @@ import {
   verifySigned,
   verifySignedData,
 } from '../src/cms/index.js';
-import { makeTestPki, type Party, type TestPki } from './cms-fixtures.js';
+import { makeTestPki, type Party, recipientOf, signerOf, type TestPki } from './cms-fixtures.js';
 
 const PAYLOAD = new TextEncoder().encode('meter reading 42');
 
@@ -57,9 +57,9 @@ describe('CMS readers on hostile input (property tests)', () => {
   let signed: Uint8Array;
   before(async () => {
     pki = await makeTestPki(['gw', 'emt']);
-    gw = pki.parties['gw'] as Party;
-    emt = pki.parties['emt'] as Party;
-    const signer = { module: gw.module, slot: gw.sigSlot, certificate: gw.sigCert };
+    gw = pki.party('gw');
+    emt = pki.party('emt');
+    const signer = signerOf(gw);
     sealed = await sealContainer({ payload: PAYLOAD, recipients: [emt.encCert], signer });
     inner = (await verifySignedData(sealed, { trustedSenders: [gw.sigCert] })).eContent;
     signed = await signOnly({ payload: PAYLOAD, signer });
@@ -69,9 +69,9 @@ describe('CMS readers on hostile input (property tests)', () => {
   });
   const openOptions = () => ({
     trustedSenders: [gw.sigCert],
-    recipient: { module: emt.module, slot: emt.encSlot, certificate: emt.encCert },
+    recipient: recipientOf(emt),
   });
-  const recipient = () => ({ module: emt.module, slot: emt.encSlot, certificate: emt.encCert });
+  const recipient = () => recipientOf(emt);
 
   it('random bytes (raw, and inside a SEQUENCE header) into openContainer, verifySigned, openAuthEnvelopedData', async () => {
     const bytes = fc.oneof(

@@ -20,7 +20,15 @@ import {
   verifySigned,
   verifySignedData,
 } from '../src/cms/index.js';
-import { makeTestPki, type Party, pemCertificate, type TestPki, tempFiles } from './cms-fixtures.js';
+import {
+  makeTestPki,
+  type Party,
+  pemCertificate,
+  recipientOf,
+  signerOf,
+  type TestPki,
+  tempFiles,
+} from './cms-fixtures.js';
 
 const PAYLOAD = new TextEncoder().encode('<sml>1-0:1.8.0*255 = 12345.678 kWh</sml>\n');
 
@@ -48,8 +56,8 @@ describe('openssl cms interop', () => {
 
   before(async () => {
     pki = await makeTestPki(['gw', 'emt', 'other']);
-    gw = pki.parties['gw'] as Party;
-    emt = pki.parties['emt'] as Party;
+    gw = pki.party('gw');
+    emt = pki.party('emt');
     // The software module hands its keys to OpenSSL as PKCS#8 PEM (its TLS bridge); here only
     // so that openssl can play the other side.
     const pemOf = async (p: Party, slot: string) => {
@@ -70,7 +78,7 @@ describe('openssl cms interop', () => {
     files.dispose();
     await pki.close();
   });
-  const signer = () => ({ module: gw.module, slot: gw.sigSlot, certificate: gw.sigCert });
+  const signer = () => signerOf(gw);
 
   for (const encryption of ['aes-128-gcm', 'aes-128-cbc-cmac'] as const) {
     it(`${encryption}: openssl cms -verify accepts the SignedData and outputs the AuthEnvelopedData`, async () => {
@@ -132,7 +140,7 @@ describe('openssl cms interop', () => {
     const aed = await createAuthEnvelopedData({
       payload: PAYLOAD,
       // Two recipients: OpenSSL has to find its own KeyAgreeRecipientInfo.
-      recipients: [(pki.parties['other'] as Party).encCert, emt.encCert],
+      recipients: [pki.party('other').encCert, emt.encCert],
       random: (n) => gw.module.random(n),
       keyAgreementOid: CMS_OIDS.ID_DH_SINGLE_PASS_STD_DH_SHA256KDF,
     });
@@ -175,11 +183,7 @@ describe('openssl cms interop', () => {
     assert.equal(r.status, 0, r.stderr);
     const ci = AsnConvert.parse(readFileSync(out), ContentInfo);
     assert.equal(ci.contentType, CMS_OIDS.ID_CT_AUTH_ENVELOPED_DATA);
-    const opened = await openAuthEnvelopedData(new Uint8Array(ci.content), {
-      module: emt.module,
-      slot: emt.encSlot,
-      certificate: emt.encCert,
-    });
+    const opened = await openAuthEnvelopedData(new Uint8Array(ci.content), recipientOf(emt));
     assert.deepEqual(opened.payload, PAYLOAD);
     assert.equal(opened.encryption, 'aes-128-gcm');
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isSmgwError } from '@opensmgw/core';
 import { type ContentEncryption, openContainer, sealContainer, signOnly, verifySigned } from '../src/cms/index.js';
-import { makeTestPki, type Party, type TestPki } from './cms-fixtures.js';
+import { makeTestPki, type Party, recipientOf, signerOf, type TestPki } from './cms-fixtures.js';
 
 const PAYLOAD = new TextEncoder().encode('<sml>1-0:1.8.0*255 = 12345.678 kWh</sml>');
 
@@ -32,16 +32,16 @@ describe('tampered containers give only CmsErrors, never the payload', () => {
   let emt: Party;
   before(async () => {
     pki = await makeTestPki(['gw', 'emt']);
-    gw = pki.parties['gw'] as Party;
-    emt = pki.parties['emt'] as Party;
+    gw = pki.party('gw');
+    emt = pki.party('emt');
   });
   after(async () => {
     await pki.close();
   });
-  const signer = () => ({ module: gw.module, slot: gw.sigSlot, certificate: gw.sigCert });
+  const signer = () => signerOf(gw);
   const options = () => ({
     trustedSenders: [gw.sigCert],
-    recipient: { module: emt.module, slot: emt.encSlot, certificate: emt.encCert },
+    recipient: recipientOf(emt),
   });
 
   for (const encryption of ['aes-128-gcm', 'aes-128-cbc-cmac'] as ContentEncryption[]) {
