@@ -40,6 +40,7 @@ import {
   malformedError,
   parseOrMalformed,
   readExtensions,
+  readSchema,
   readSignedFrame,
   type SignedStructure,
   signedFields,
@@ -128,12 +129,7 @@ function parseStrict(input: Uint8Array): ParsedCertificate {
   ] as const) {
     if (t.tag !== 0x30) throw malformed(`${what} is not a SEQUENCE`);
   }
-  let cert: Certificate;
-  try {
-    cert = AsnConvert.parse(der, Certificate);
-  } catch (e) {
-    throw malformed('not an X.509 certificate', e);
-  }
+  const cert = readSchema(frame, Certificate);
   const tbsCert = cert.tbsCertificate;
   const versionValue = Number(tbsCert.version ?? 0);
   if (!Number.isSafeInteger(versionValue) || versionValue < 0 || versionValue > 2) {

@@ -5,7 +5,6 @@
  * certificates and each Sub-CA the one over its end users (spec notes §4). Strict DER; only
  * PkiError SMGW_PKI_MALFORMED on hostile input. Sans-I/O. (The CRL *builder* is crl.ts.)
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList } from '@peculiar/asn1-x509';
 import type { EcPublicKey } from '../ec-keys.js';
 import type { PkiError } from '../errors.js';
@@ -29,6 +28,7 @@ import {
   malformedError,
   parseOrMalformed,
   readExtensions,
+  readSchema,
   readSignedFrame,
   type SignedStructure,
   signedFields,
@@ -77,12 +77,7 @@ function parseStrict(input: Uint8Array): ParsedCrl {
   // TBSCertList: version?, signature, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0]?
   const issuerTlv = tbsParts[(tbsParts[0]?.tag === 0x02 ? 1 : 0) + 1];
   if (issuerTlv?.tag !== 0x30) throw malformed('TBSCertList has no issuer');
-  let list: CertificateList;
-  try {
-    list = AsnConvert.parse(der, CertificateList);
-  } catch (e) {
-    throw malformed('not an X.509 CRL', e);
-  }
+  const list = readSchema(frame, CertificateList);
   const tbsList = list.tbsCertList;
   const version = tbsList.version === undefined ? 1 : Number(tbsList.version) + 1;
   if (version !== 1 && version !== 2) throw malformed(`unknown version ${version}`);

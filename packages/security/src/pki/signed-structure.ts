@@ -6,6 +6,7 @@
  * Every failure is PkiError SMGW_PKI_MALFORMED, whatever the input. Sans-I/O.
  */
 import { createHash } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { type HashName, hashByEcdsaOid } from '../curves.js';
 import { type EcPublicKey, verifySignature } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
@@ -83,6 +84,7 @@ export function parseOrMalformed<T>(kind: SignedStructureKind, parse: () => T): 
 
 /** The checked frame of a signed structure. */
 export interface SignedFrame {
+  readonly kind: SignedStructureKind;
   /** A copy of the input (nothing the caller does later changes what we parsed). */
   readonly der: Uint8Array;
   readonly tbs: Tlv;
@@ -112,7 +114,16 @@ export function readSignedFrame(input: Uint8Array, kind: SignedStructureKind): S
   }
   checkAlgorithmIdentifier(der, alg);
   if (tbs.tag !== 0x30) throw malformedError(kind, `${kind.tbs} is not a SEQUENCE`);
-  return { der, tbs, tbsParts: childrenOf(der, tbs) };
+  return { kind, der, tbs, tbsParts: childrenOf(der, tbs) };
+}
+
+/** The schema parser's reading of a checked frame (`Certificate`, `CertificateList`). */
+export function readSchema<T>(frame: SignedFrame, schema: new () => T): T {
+  try {
+    return AsnConvert.parse(frame.der, schema);
+  } catch (e) {
+    throw malformedError(frame.kind, `not an X.509 ${frame.kind.label}`, e);
+  }
 }
 
 /** An extension as the ASN.1 schema reads it (certificate, CRL and CRL entry extensions alike). */
