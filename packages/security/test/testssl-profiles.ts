@@ -4,16 +4,8 @@
  * when testssl.sh saw anything TR-03116-3 forbids, 2 when testssl.sh is missing.
  */
 import { FakeClock } from '@opensmgw/core';
-import { TLS12_CIPHER_SUITE_NAMES } from '../src/index.js';
-import {
-  formatTestsslSummary,
-  opensslVersion,
-  runTestssl,
-  summarizeTestssl,
-  testsslVersion,
-  testsslViolations,
-} from './tls-external.js';
-import { startProfileServers } from './tls-profile-servers.js';
+import { formatTestsslSummary, opensslVersion, testsslVersion } from './tls-external.js';
+import { startProfileServers, testsslProfile } from './tls-profile-servers.js';
 import { makeTlsTestMaterial } from './tls-test-certs.js';
 
 const version = testsslVersion();
@@ -31,19 +23,8 @@ try {
   const only = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [i, s] of servers.entries()) {
     if (only.length > 0 && !only.some((o) => s.name.toLowerCase().includes(o))) continue;
-    const run = await runTestssl({
-      host: '127.0.0.1',
-      port: s.running.port,
-      workDir: material.dir,
-      name: `${i}`,
-      client: s.client,
-    });
-    const summary = summarizeTestssl(run.findings);
+    const { run, summary, violations } = await testsslProfile(s, material.dir, `${i}`);
     console.log(formatTestsslSummary(s.name, run, summary));
-    const violations =
-      run.findings.length === 0
-        ? ['testssl.sh wrote no JSON', run.text]
-        : testsslViolations(summary, TLS12_CIPHER_SUITE_NAMES);
     if (violations.length > 0) {
       failed = true;
       console.log(`VIOLATIONS (${s.name}):\n  ${violations.join('\n  ')}\n`);

@@ -4,8 +4,21 @@
  */
 import { join } from 'node:path';
 import type { Clock } from '@opensmgw/core';
-import { hanServerProfile, lmnServerProfile, type TlsServerProfile, wanServerProfile } from '../src/index.js';
-import type { ClientIdentityFiles } from './tls-external.js';
+import {
+  hanServerProfile,
+  lmnServerProfile,
+  TLS12_CIPHER_SUITE_NAMES,
+  type TlsServerProfile,
+  wanServerProfile,
+} from '../src/index.js';
+import {
+  type ClientIdentityFiles,
+  runTestssl,
+  summarizeTestssl,
+  type TestsslRun,
+  type TestsslSummary,
+  testsslViolations,
+} from './tls-external.js';
 import { type RunningServer, startServer } from './tls-harness.js';
 import type { TestIdentity, TlsTestMaterial } from './tls-test-certs.js';
 
@@ -75,4 +88,22 @@ export async function startProfileServers(m: TlsTestMaterial, clock: Clock): Pro
       foreign: files(m.stranger),
     },
   ];
+}
+
+export interface ProfileScan {
+  readonly run: TestsslRun;
+  readonly summary: TestsslSummary;
+  /** What TR-03116-3 forbids in the scan; a run that wrote no JSON is one, so a broken scan never passes. */
+  readonly violations: string[];
+}
+
+/** testssl.sh against one profile server (with its legitimate client's certificate), summarized and judged. */
+export async function testsslProfile(s: ProfileUnderTest, workDir: string, name: string): Promise<ProfileScan> {
+  const run = await runTestssl({ host: '127.0.0.1', port: s.running.port, workDir, name, client: s.client });
+  const summary = summarizeTestssl(run.findings);
+  const violations =
+    run.findings.length === 0
+      ? ['testssl.sh wrote no JSON', run.text]
+      : testsslViolations(summary, TLS12_CIPHER_SUITE_NAMES);
+  return { run, summary, violations };
 }
