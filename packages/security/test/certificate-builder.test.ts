@@ -14,10 +14,9 @@ import {
   type EndUserType,
   endUserProfile,
   localSelfSignedProfile,
-  rootProfile,
-  subCaProfile,
 } from '../src/pki/certificate-profiles.js';
 import { toPem } from '../src/pki/pem.js';
+import { type MemoryCa, makeMemoryCa } from './memory-ca.js';
 import { MemorySecurityModule } from './pki-memory-module.js';
 import { openssl } from './pki-openssl.js';
 
@@ -28,43 +27,12 @@ const VERIFY_AT = ['-attime', String(Math.floor(NOW.getTime() / 1000) + 3600)];
 
 describe('certificate builder', () => {
   let dir: string;
-  const ca = new MemorySecurityModule();
-  let rootDer: Uint8Array;
-  let subDer: Uint8Array;
+  // The root and Sub-CA under test: made by the builder with the src profiles (memory-ca.ts).
+  let ca: MemoryCa;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smgw-builder-'));
-    const rootKey = await ca.generateKeyPair('root', 'brainpoolP384r1');
-    const subKey = await ca.generateKeyPair('sub', 'brainpoolP256r1');
-    const rp = rootProfile({ keys: { subjectKey: rootKey, issuerKey: rootKey }, serialNumber: '1' });
-    rootDer = (
-      await issueCertificate({
-        issuer: { module: ca, slot: 'root' },
-        subjectPublicKey: rootKey,
-        ...rp,
-        serial: new Uint8Array([1]),
-        notBefore: NOW,
-        notAfter: LATER(10),
-      })
-    ).der;
-    const sp = subCaProfile({
-      keys: { subjectKey: subKey, issuerKey: rootKey },
-      serialNumber: '1',
-      crlDistributionPoint: 'http://pki.opensmgw.test/root.crl',
-      issuerAltName: [{ uri: 'http://pki.opensmgw.test/root' }],
-    });
-    subDer = (
-      await issueCertificate({
-        issuer: { module: ca, slot: 'root', certificate: rootDer },
-        subjectPublicKey: subKey,
-        ...sp,
-        serial: new Uint8Array([2]),
-        notBefore: NOW,
-        notAfter: LATER(7),
-      })
-    ).der;
-    writeFileSync(join(dir, 'root.pem'), toPem('CERTIFICATE', rootDer));
-    writeFileSync(join(dir, 'sub.pem'), toPem('CERTIFICATE', subDer));
+    ca = await makeMemoryCa({ notBefore: NOW, rootNotAfter: LATER(10), subNotAfter: LATER(7), dir });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -96,7 +64,7 @@ describe('certificate builder', () => {
       const m = new MemorySecurityModule();
       const key = await m.generateKeyPair('k', 'brainpoolP256r1');
       const p = endUserProfile({
-        keys: { subjectKey: key, issuerKey: await ca.publicKey('sub') },
+        keys: { subjectKey: key, issuerKey: ca.subKey },
         role,
         type,
         commonName: `OpenSMGW-Test.${role}`,
@@ -105,7 +73,7 @@ describe('certificate builder', () => {
         issuerAltName: [{ uri: 'http://pki.opensmgw.test/subca' }],
       });
       const c = await issueCertificate({
-        issuer: { module: ca, slot: 'sub', certificate: subDer },
+        issuer: ca.sub,
         subjectPublicKey: key,
         ...p,
         serial: new Uint8Array([0xff, 0, 1]),
@@ -164,13 +132,12 @@ describe('certificate builder', () => {
   it('signature covers the TBS bytes exactly (checked with node:crypto)', async () => {
     const { Certificate } = await import('@peculiar/asn1-x509');
     const { AsnConvert } = await import('@peculiar/asn1-schema');
-    const cert = AsnConvert.parse(subDer, Certificate);
+    const cert = AsnConvert.parse(ca.subDer, Certificate);
     const tbs = new Uint8Array(cert.tbsCertificateRaw ?? AsnConvert.serialize(cert.tbsCertificate));
-    const rootKey = await ca.publicKey('root');
-    assert.ok(verifySignature(rootKey.spki, tbs, new Uint8Array(cert.signatureValue), 'SHA-384'));
+    assert.ok(verifySignature(ca.rootKey.spki, tbs, new Uint8Array(cert.signatureValue), 'SHA-384'));
     const bad = new Uint8Array(tbs);
     bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 1;
-    assert.ok(!verifySignature(rootKey.spki, bad, new Uint8Array(cert.signatureValue), 'SHA-384'));
+    assert.ok(!verifySignature(ca.rootKey.spki, bad, new Uint8Array(cert.signatureValue), 'SHA-384'));
   });
 
   it('the test-only mutate hook and extension overrides make hand-made violations', async () => {
@@ -225,7 +192,7 @@ describe('certificate builder', () => {
     );
     // issuer certificate whose key is not in the slot
     await assert.rejects(
-      issueCertificate({ ...base, issuer: { module: m, slot: 'a', certificate: subDer }, subjectPublicKey: k1 }),
+      issueCertificate({ ...base, issuer: { module: m, slot: 'a', certificate: ca.subDer }, subjectPublicKey: k1 }),
       (e) => isSmgwError(e) && e.code === 'SMGW_PKI_BAD_ARGUMENT',
     );
     await assert.rejects(

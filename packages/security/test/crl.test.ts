@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSmgwError } from '@opensmgw/core';
-import type { EcPublicKey } from '../src/ec-keys.js';
-import { issueCertificate, type Signer } from '../src/pki/certificate-builder.js';
-import { type CertificateProfile, endUserProfile, rootProfile, subCaProfile } from '../src/pki/certificate-profiles.js';
+import { issueCertificate } from '../src/pki/certificate-builder.js';
+import { endUserProfile } from '../src/pki/certificate-profiles.js';
 import { type BuildCrlOptions, buildCrl, serialBytes } from '../src/pki/crl.js';
 import { toPem } from '../src/pki/pem.js';
-import { MemorySecurityModule } from './pki-memory-module.js';
+import { type MemoryCa, makeMemoryCa } from './memory-ca.js';
 import { openssl } from './pki-openssl.js';
 
 const NOW = new Date('2026-01-15T10:00:00Z');
@@ -18,77 +17,40 @@ const plusDays = (d: number) => new Date(NOW.getTime() + d * 86_400_000);
 
 describe('CRL builder', () => {
   let dir: string;
-  const ca = new MemorySecurityModule();
   const f = (name: string) => join(dir, name);
-  let rootDer: Uint8Array;
-  let subDer: Uint8Array;
+  let ca: MemoryCa;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smgw-crl-'));
-    const rootKey = await ca.generateKeyPair('root', 'brainpoolP384r1');
-    const subKey = await ca.generateKeyPair('sub', 'brainpoolP256r1');
-    /** A certificate from the CA key in `signer.slot` (self-signed without a certificate), ten years from NOW. */
-    const issue = async (
-      signer: Omit<Signer, 'module'>,
-      subjectPublicKey: EcPublicKey,
-      profile: CertificateProfile,
-      serial: number,
-    ) =>
-      (
-        await issueCertificate({
-          issuer: { module: ca, ...signer },
-          subjectPublicKey,
-          ...profile,
-          serial: new Uint8Array([serial]),
-          notBefore: NOW,
-          notAfter: plusDays(3650),
-        })
-      ).der;
-    rootDer = await issue(
-      { slot: 'root' },
-      rootKey,
-      rootProfile({ keys: { subjectKey: rootKey, issuerKey: rootKey }, serialNumber: '1' }),
-      1,
-    );
-    subDer = await issue(
-      { slot: 'root', certificate: rootDer },
-      subKey,
-      subCaProfile({
-        keys: { subjectKey: subKey, issuerKey: rootKey },
-        serialNumber: '1',
-        crlDistributionPoint: 'http://pki.opensmgw.test/root.crl',
-        issuerAltName: [{ uri: 'http://pki.opensmgw.test/root' }],
-      }),
-      2,
-    );
+    ca = await makeMemoryCa({ notBefore: NOW, rootNotAfter: plusDays(3650), subNotAfter: plusDays(3650), dir });
     for (const [name, serial] of [
       ['a', 0x0a],
       ['b', 0x0b],
     ] as const) {
-      const key = await ca.generateKeyPair(name, 'brainpoolP256r1');
-      const der = await issue(
-        { slot: 'sub', certificate: subDer },
-        key,
-        endUserProfile({
-          keys: { subjectKey: key, issuerKey: subKey },
+      const key = await ca.module.generateKeyPair(name, 'brainpoolP256r1');
+      const c = await issueCertificate({
+        issuer: ca.sub,
+        subjectPublicKey: key,
+        ...endUserProfile({
+          keys: { subjectKey: key, issuerKey: ca.subKey },
           role: 'SMGW',
           type: 'tls',
           commonName: `EOSM010000000${serial}.SMGW`,
           crlDistributionPoint: 'http://pki.opensmgw.test/subca.crl',
           issuerAltName: [{ uri: 'http://pki.opensmgw.test/subca' }],
         }),
-        serial,
-      );
-      writeFileSync(f(`${name}.pem`), toPem('CERTIFICATE', der));
+        serial: new Uint8Array([serial]),
+        notBefore: NOW,
+        notAfter: plusDays(3650),
+      });
+      writeFileSync(f(`${name}.pem`), toPem('CERTIFICATE', c.der));
     }
-    writeFileSync(f('root.pem'), toPem('CERTIFICATE', rootDer));
-    writeFileSync(f('sub.pem'), toPem('CERTIFICATE', subDer));
     /** A CRL of the CA key in `slot`, valid 30 days from NOW. */
     const crl = (slot: string, certificate: Uint8Array, o: Pick<BuildCrlOptions, 'crlNumber' | 'revoked' | 'hash'>) =>
-      buildCrl({ issuer: { module: ca, slot, certificate }, thisUpdate: NOW, nextUpdate: plusDays(30), ...o });
-    const rootCrl = await crl('root', rootDer, { crlNumber: 1, revoked: [], hash: 'SHA-384' });
+      buildCrl({ issuer: { module: ca.module, slot, certificate }, thisUpdate: NOW, nextUpdate: plusDays(30), ...o });
+    const rootCrl = await crl('root', ca.rootDer, { crlNumber: 1, revoked: [], hash: 'SHA-384' });
     writeFileSync(f('root.crl'), toPem('X509 CRL', rootCrl));
-    const subCrl = await crl('sub', subDer, {
+    const subCrl = await crl('sub', ca.subDer, {
       crlNumber: 7,
       revoked: [{ serial: '0b', date: NOW, reason: 'keyCompromise' }],
       hash: 'SHA-256',
@@ -126,7 +88,7 @@ describe('CRL builder', () => {
   });
 
   it('rejects bad arguments with PkiError', async () => {
-    const issuer = { module: ca, slot: 'sub', certificate: subDer };
+    const issuer = ca.sub;
     const base = {
       issuer,
       thisUpdate: NOW,
