@@ -18,7 +18,7 @@ import {
 import { toPem } from '../src/pki/pem.js';
 import { type MemoryCa, makeMemoryCa } from './memory-ca.js';
 import { MemorySecurityModule } from './pki-memory-module.js';
-import { openssl } from './pki-openssl.js';
+import { openssl, x509Text } from './pki-openssl.js';
 
 const NOW = new Date('2026-01-15T10:00:00Z');
 const LATER = (years: number) => new Date(Date.UTC(2026 + years, 0, 15, 10));
@@ -37,21 +37,19 @@ describe('certificate builder', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('makes a self-signed brainpoolP384r1 root with ecdsa-with-SHA384 that openssl parses', () => {
-    const r = openssl(['x509', '-in', join(dir, 'root.pem'), '-text', '-noout']);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /Signature Algorithm: ecdsa-with-SHA384/);
-    assert.match(r.stdout, /ASN1 OID: brainpoolP384r1/);
-    assert.match(r.stdout, /Subject: C = DE, O = SM-Test-PKI-DE, serialNumber = 1, CN = SM-Test-Root.CA/);
-    assert.match(r.stdout, /Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
-    assert.match(r.stdout, /Policy: 0\.4\.0\.127\.0\.7\.3\.4\.1\.1\.1/);
+    const text = x509Text(join(dir, 'root.pem'));
+    assert.match(text, /Signature Algorithm: ecdsa-with-SHA384/);
+    assert.match(text, /ASN1 OID: brainpoolP384r1/);
+    assert.match(text, /Subject: C = DE, O = SM-Test-PKI-DE, serialNumber = 1, CN = SM-Test-Root.CA/);
+    assert.match(text, /Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
+    assert.match(text, /Policy: 0\.4\.0\.127\.0\.7\.3\.4\.1\.1\.1/);
   });
 
   it('signs the Sub-CA with the root (SHA384) and openssl accepts the chain', () => {
-    const t = openssl(['x509', '-in', join(dir, 'sub.pem'), '-text', '-noout']);
-    assert.equal(t.status, 0, t.stderr);
-    assert.match(t.stdout, /Signature Algorithm: ecdsa-with-SHA384/);
-    assert.match(t.stdout, /ASN1 OID: brainpoolP256r1/);
-    assert.match(t.stdout, /Issuer: C = DE, O = SM-Test-PKI-DE, serialNumber = 1, CN = SM-Test-Root.CA/);
+    const text = x509Text(join(dir, 'sub.pem'));
+    assert.match(text, /Signature Algorithm: ecdsa-with-SHA384/);
+    assert.match(text, /ASN1 OID: brainpoolP256r1/);
+    assert.match(text, /Issuer: C = DE, O = SM-Test-PKI-DE, serialNumber = 1, CN = SM-Test-Root.CA/);
     const v = openssl(['verify', ...VERIFY_AT, '-CAfile', join(dir, 'root.pem'), join(dir, 'sub.pem')]);
     assert.equal(v.status, 0, v.stdout + v.stderr);
   });
@@ -83,21 +81,20 @@ describe('certificate builder', () => {
       assert.equal(c.serialHex, 'ff0001');
       const file = join(dir, `${role}-${type}.pem`);
       writeFileSync(file, toPem('CERTIFICATE', c.der));
-      const t = openssl(['x509', '-in', file, '-text', '-noout']);
-      assert.equal(t.status, 0, t.stderr);
-      assert.match(t.stdout, /Signature Algorithm: ecdsa-with-SHA256/);
-      assert.match(t.stdout, /Serial Number:\s+00:ff:00:01|Serial Number: 16711681/);
-      assert.match(t.stdout, /Authority Key Identifier/);
-      assert.match(t.stdout, /Subject Key Identifier/);
-      assert.match(t.stdout, /Key Usage: critical/);
-      assert.match(t.stdout, /Issuer Alternative Name/);
-      assert.match(t.stdout, /Basic Constraints: critical\s+CA:FALSE/);
-      assert.match(t.stdout, /CRL Distribution Points/);
-      assert.doesNotMatch(t.stdout, /Private Key Usage Period/);
-      assert.equal(/Subject Alternative Name/.test(t.stdout), role !== 'SMGW');
-      assert.equal(/Extended Key Usage: critical/.test(t.stdout), type === 'tls');
+      const text = x509Text(file);
+      assert.match(text, /Signature Algorithm: ecdsa-with-SHA256/);
+      assert.match(text, /Serial Number:\s+00:ff:00:01|Serial Number: 16711681/);
+      assert.match(text, /Authority Key Identifier/);
+      assert.match(text, /Subject Key Identifier/);
+      assert.match(text, /Key Usage: critical/);
+      assert.match(text, /Issuer Alternative Name/);
+      assert.match(text, /Basic Constraints: critical\s+CA:FALSE/);
+      assert.match(text, /CRL Distribution Points/);
+      assert.doesNotMatch(text, /Private Key Usage Period/);
+      assert.equal(/Subject Alternative Name/.test(text), role !== 'SMGW');
+      assert.equal(/Extended Key Usage: critical/.test(text), type === 'tls');
       const ku = { tls: /Digital Signature\n/, sig: /Digital Signature, Non Repudiation/, enc: /Key Agreement/ }[type];
-      assert.match(t.stdout, ku);
+      assert.match(text, ku);
       const v = openssl([
         'verify',
         ...VERIFY_AT,
@@ -158,10 +155,9 @@ describe('certificate builder', () => {
     });
     const file = join(dir, 'mut.pem');
     writeFileSync(file, toPem('CERTIFICATE', c.der));
-    const t = openssl(['x509', '-in', file, '-text', '-noout']);
-    assert.equal(t.status, 0, t.stderr);
-    assert.match(t.stdout, /Version: 2 \(0x1\)/);
-    assert.match(t.stdout, /Private Key Usage Period: critical/);
+    const text = x509Text(file);
+    assert.match(text, /Version: 2 \(0x1\)/);
+    assert.match(text, /Private Key Usage Period: critical/);
   });
 
   it('rejects bad arguments with PkiError', async () => {

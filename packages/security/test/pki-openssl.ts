@@ -2,6 +2,7 @@
  * Runs the openssl CLI for the PKI interop tests (an independent parser and path validator) and
  * makes the self-signed EC certificates that tests need from outside our own PKI code.
  */
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,13 @@ export interface OpensslRun {
 export function openssl(args: readonly string[], input?: string | Uint8Array): OpensslRun {
   const r = spawnSync('openssl', args, { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `openssl x509 -text` of a certificate file; asserts that openssl parsed it. */
+export function x509Text(path: string): string {
+  const r = openssl(['x509', '-in', path, '-noout', '-text']);
+  assert.equal(r.status, 0, `openssl x509 -in ${path}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** `openssl req -x509 -newkey ec`: a fresh key on `curve` and a certificate it signs itself (SHA-256). */

@@ -23,7 +23,7 @@ import {
 } from '../src/pki/test-pki.js';
 import { addYears, parseManifest } from '../src/pki/test-pki-manifest.js';
 import { validatePath, validatePinned } from '../src/pki/validate.js';
-import { openssl } from './pki-openssl.js';
+import { openssl, x509Text } from './pki-openssl.js';
 
 const START = '2026-03-01T08:00:00Z';
 // openssl checks validity and CRL times at -attime: a little after the clock of the PKI.
@@ -138,24 +138,21 @@ describe('test SM-PKI (initTestPki and friends)', () => {
 
   it('openssl x509 parses every certificate; the CAs have the curves and hashes of spec notes §3.2', async () => {
     const m = await readManifest(dir);
-    for (const e of m.issued) {
-      const r = openssl(['x509', '-in', f(e.file), '-noout', '-text']);
-      assert.equal(r.status, 0, `${e.file}: ${r.stderr}`);
-    }
-    const root = openssl(['x509', '-in', f('root/ca.crt.pem'), '-noout', '-text']).stdout;
+    for (const e of m.issued) x509Text(f(e.file));
+    const root = x509Text(f('root/ca.crt.pem'));
     assert.match(root, /ASN1 OID: brainpoolP384r1/);
     assert.match(root, /Signature Algorithm: ecdsa-with-SHA384/);
     assert.match(root, /Subject: C = DE, O = SM-Test-PKI-DE, serialNumber = 1, CN = SM-Test-Root.CA/);
-    const sub = openssl(['x509', '-in', f('subca/ca.crt.pem'), '-noout', '-text']).stdout;
+    const sub = x509Text(f('subca/ca.crt.pem'));
     assert.match(sub, /ASN1 OID: brainpoolP256r1/);
     assert.match(sub, /Signature Algorithm: ecdsa-with-SHA384/);
     assert.match(sub, /CN = SM-Test-Sub.CA/);
-    const gw = openssl(['x509', '-in', f('gateway/tls.crt.pem'), '-noout', '-text']).stdout;
+    const gw = x509Text(f('gateway/tls.crt.pem'));
     assert.match(gw, /Subject: C = DE, O = SM-Test-PKI-DE, CN = EOSM0100000001.SMGW/);
     assert.match(gw, /Signature Algorithm: ecdsa-with-SHA256/);
     assert.doesNotMatch(gw, /Subject Alternative Name/);
-    assert.match(openssl(['x509', '-in', f('gwa/tls.crt.pem'), '-noout', '-text']).stdout, /DNS:gwa.opensmgw.test/);
-    assert.match(openssl(['x509', '-in', f('emt-2/tls.crt.pem'), '-noout', '-text']).stdout, /DNS:emt-2.opensmgw.test/);
+    assert.match(x509Text(f('gwa/tls.crt.pem')), /DNS:gwa.opensmgw.test/);
+    assert.match(x509Text(f('emt-2/tls.crt.pem')), /DNS:emt-2.opensmgw.test/);
   });
 
   it('openssl verify -crl_check_all accepts every end-user chain with the CRLs', async () => {
@@ -298,7 +295,7 @@ describe('test SM-PKI (initTestPki and friends)', () => {
     });
     const r = await issueFromCsr(dir, { csr, role: 'EMT', type: 'tls', entity: 'partner-3', clock });
     assert.equal(r.entry.file, `issued/${r.entry.serial}.crt.pem`);
-    const text = openssl(['x509', '-in', f(r.entry.file), '-noout', '-text']).stdout;
+    const text = x509Text(f(r.entry.file));
     assert.match(text, /Subject: C = DE, O = SM-Test-PKI-DE, CN = Partner-3.EMT/);
     assert.match(text, /DNS:partner-3.example.test/);
     const v = verifyLeaves([r.entry.file]);
