@@ -14,7 +14,10 @@ import {
   hanServerProfile,
   lmnClientProfile,
   lmnServerProfile,
+  mayResumeSession,
   revoke,
+  SessionLedger,
+  sessionPolicy,
   TLS12_CIPHER_SUITE_NAMES,
   TLS12_CIPHER_SUITES,
   TLS12_GROUPS,
@@ -713,6 +716,43 @@ describe('resumption by session ID (no tickets), bounded by the session lifetime
       const fourth = await connectWithProfile(client, { host: '127.0.0.1', port: s.port, session: fresh });
       assert.equal(fourth.isSessionReused(), false, 'dropped sessions need a full handshake');
       fourth.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('endpoints with a session policy: LMN closes both ends at 31 days; the client then offers no stale session', async () => {
+    const c = new FakeClock(clock.now());
+    const { server, client } = lmnPair(c);
+    const serverLedger = new SessionLedger({ policy: sessionPolicy('lmn'), clock: c });
+    const clientLedger = new SessionLedger({ policy: sessionPolicy('lmn'), clock: c });
+    const limits: string[] = [];
+    const s = await startServer(server, {
+      sessionPolicy: { ledger: serverLedger, onLimit: (e) => limits.push(`server ${e.limit}`) },
+    });
+    try {
+      const target = {
+        host: '127.0.0.1',
+        port: s.port,
+        sessionPolicy: { ledger: clientLedger, onLimit: (e: { limit: string }) => limits.push(`client ${e.limit}`) },
+      };
+      const first = await connectWithProfile(client, target);
+      assert.equal(await echo(first, 'reading'), 'reading');
+      const session = first.getSession();
+      assert.ok(session !== undefined);
+      assert.equal(serverLedger.size, 1);
+
+      c.advance(31 * DAY - 1);
+      assert.equal(first.destroyed, false, 'open until the maximum age');
+      c.advance(1);
+      await closed(first);
+      assert.deepEqual(limits.sort(), ['client max-age', 'server max-age'], 'both ends enforce the policy');
+      assert.equal(mayResumeSession(clientLedger, session), false);
+
+      const second = await connectWithProfile(client, { ...target, session });
+      assert.equal(second.isSessionReused(), false, 'the client ledger refused to offer the old session');
+      assert.equal(await echo(second, 'again'), 'again');
+      second.destroy();
     } finally {
       await s.close();
     }

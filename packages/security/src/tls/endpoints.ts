@@ -11,6 +11,10 @@
  *
  * Client: the check runs inside `checkServerIdentity` (profiles.ts), so `connectWithProfile`
  * resolves only for an accepted server.
+ *
+ * Both take an optional `SessionLedger`: the session policy (maximum age, byte budget, idle
+ * timeout; session-policy.ts) is then enforced on every accepted connection, and a client offers
+ * a stored session only while the ledger allows its resumption.
  */
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { isSmgwError } from '@opensmgw/core';
@@ -18,6 +22,15 @@ import { TlsError } from '../errors.js';
 import { peerChainOf } from './peer-check.js';
 import type { TlsClientProfile, TlsServerProfile } from './profiles.js';
 import { TlsSessionCache } from './session-cache.js';
+import { applySessionPolicy, mayResumeSession, type SessionGuard, type SessionGuardOptions } from './session-guard.js';
+import type { SessionLedger } from './session-policy.js';
+
+/** The session policy for connections of an endpoint (see session-guard.ts). */
+export interface EndpointSessionPolicy {
+  readonly ledger: SessionLedger;
+  readonly onLimit?: SessionGuardOptions['onLimit'];
+  readonly logger?: SessionGuardOptions['logger'];
+}
 
 export interface ProfileServerOptions {
   /** Called for each connection whose peer passed the profile's check. */
@@ -27,6 +40,8 @@ export interface ProfileServerOptions {
    * session maximum age on its clock. `false`: no resumption at all.
    */
   readonly sessionCache?: TlsSessionCache | false;
+  /** Enforce this session policy on every accepted connection (and delete limited sessions from the cache). */
+  readonly sessionPolicy?: EndpointSessionPolicy;
 }
 
 export interface ProfileServer extends Server {
@@ -61,6 +76,7 @@ export function createProfileServer(profile: TlsServerProfile, options: ProfileS
         return;
       }
     }
+    if (options.sessionPolicy) guard(socket, options.sessionPolicy, cache);
     options.onConnection?.(socket);
   });
   return server as ProfileServer;
@@ -74,6 +90,19 @@ export interface ConnectTarget {
   /** A session from an earlier connection's 'session' event, to resume (only inside its lifetime). */
   readonly session?: Buffer;
   readonly signal?: AbortSignal;
+  /**
+   * Enforce this session policy on the connection; `session` is then offered only while the
+   * ledger allows its resumption (else a full handshake runs).
+   */
+  readonly sessionPolicy?: EndpointSessionPolicy;
+}
+
+function guard(socket: TLSSocket, policy: EndpointSessionPolicy, sessionCache?: TlsSessionCache): SessionGuard {
+  return applySessionPolicy(socket, policy.ledger, {
+    ...(policy.onLimit ? { onLimit: policy.onLimit } : {}),
+    ...(policy.logger ? { logger: policy.logger } : {}),
+    ...(sessionCache ? { sessionCache } : {}),
+  });
 }
 
 /**
@@ -84,14 +113,18 @@ export function connectWithProfile(profile: TlsClientProfile, target: ConnectTar
   if (profile?.role !== 'client') {
     return Promise.reject(new TlsError('SMGW_TLS_BAD_CONFIG', 'connectWithProfile needs a client profile'));
   }
+  const offer =
+    target.session !== undefined &&
+    (target.sessionPolicy === undefined || mayResumeSession(target.sessionPolicy.ledger, target.session));
   return new Promise((resolve, reject) => {
     const socket = connect({
       ...profile.options,
       host: target.host,
       port: target.port,
       ...(target.servername === undefined ? {} : { servername: target.servername }),
-      ...(target.session === undefined ? {} : { session: target.session }),
+      ...(offer ? { session: target.session } : {}),
     });
+    if (target.sessionPolicy) guard(socket, target.sessionPolicy);
     const onAbort = (): void => {
       socket.destroy(new TlsError('SMGW_TLS_PEER_REJECTED', 'connection aborted', { detail: { reason: 'aborted' } }));
     };

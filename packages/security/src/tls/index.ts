@@ -4,6 +4,7 @@ export {
   type ConnectTarget,
   connectWithProfile,
   createProfileServer,
+  type EndpointSessionPolicy,
   type ProfileServer,
   type ProfileServerOptions,
 } from './endpoints.js';
