@@ -7,9 +7,11 @@ import { TlsError } from '../src/errors.js';
 import {
   engineProcessProblem,
   OPENSSL_SHARED_CONFIG_FLAG,
+  openTokenBesideEngine,
   PKCS11_PIN_ENV,
   pkcs11EngineConfigText,
   pkcs11EngineProcess,
+  takePkcs11Pin,
   writePkcs11EngineConfig,
 } from '../src/tls/openssl-engine.js';
 
@@ -86,6 +88,21 @@ describe('OpenSSL pkcs11 engine configuration', () => {
     assert.equal(
       engineProcessProblem([], { OPENSSL_CONF: '/c', NODE_OPTIONS: '--max-old-space-size=99 --openssl-shared-config' }),
       undefined,
+    );
+  });
+  it('takePkcs11Pin returns the PIN and removes it from the environment (children must not inherit it)', () => {
+    const env: NodeJS.ProcessEnv = { [PKCS11_PIN_ENV]: '1234567890', OTHER: 'x' };
+    assert.equal(takePkcs11Pin(env), '1234567890');
+    assert.deepEqual(env, { OTHER: 'x' });
+    assert.equal(takePkcs11Pin(env), undefined, 'taken once');
+    const custom: NodeJS.ProcessEnv = { MY_PIN: '42' };
+    assert.equal(takePkcs11Pin(custom, 'MY_PIN'), '42');
+    assert.deepEqual(custom, {});
+  });
+  it('openTokenBesideEngine without a PIN is SMGW_SM_BAD_ARGUMENT, before touching any library', async () => {
+    await assert.rejects(
+      openTokenBesideEngine({ library: '/nonexistent/libpkcs11.so', tokenLabel: 't', pin: undefined }),
+      (e: unknown) => (e as { code?: string }).code === 'SMGW_SM_BAD_ARGUMENT' && !String(e).includes('/nonexistent'),
     );
   });
 });
