@@ -22,6 +22,19 @@ export {
   type VerifiedContainer,
   verifySigned,
 } from './container.js';
+export {
+  type AuthEnvelopedDataOutline,
+  type CertificateOutline,
+  type ContainerOutline,
+  type ContentEncryptionOutline,
+  type IdentifierOutline,
+  type IssuerSerialOutline,
+  type OidOutline,
+  outlineContainer,
+  type RecipientOutline,
+  type SignedDataOutline,
+  type SignerOutline,
+} from './container-outline.js';
 export { type EckaEgSenderResult, eckaEgReceive, eckaEgSend } from './ecka-eg.js';
 export * as CMS_OIDS from './oids.js';
 export {
