@@ -1,7 +1,9 @@
 /** The `smgw` command tree. Each subcommand lives in `commands/`, registered here. */
 import { Command } from 'commander';
+import { registerCms } from './commands/cms.js';
 import { registerPki } from './commands/pki.js';
 import { registerSmlDecode } from './commands/sml-decode.js';
+import { registerWakeup } from './commands/wakeup.js';
 import { registerWmbusDecode } from './commands/wmbus-decode.js';
 import { EXIT } from './exit-codes.js';
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerSmlDecode(sml);
 
   registerPki(program);
+  registerCms(program);
+  registerWakeup(program);
 
   return program;
 }
