@@ -72,7 +72,8 @@ function fieldsJson(p: WakeupPacket, length: number): Record<string, unknown> {
 
 interface SignFlags extends KeystoreFlags {
   gatewayId: string;
-  sequence: bigint;
+  /** No commander default: its help prints defaults with JSON.stringify, which throws on a bigint. */
+  sequence?: bigint;
   time?: number;
   out: string;
   hex?: boolean;
@@ -99,7 +100,7 @@ function registerSign(wakeup: Command): void {
     'wan-sig',
   )
     .requiredOption('--gateway-id <id>', 'recipient gateway: 14 letters/digits, e.g. EOSM0100000001')
-    .option('--sequence <n>', 'uint64 sequence number', uint64, 0n)
+    .option('--sequence <n>', 'uint64 sequence number (default 0)', uint64)
     .option('--time <iso-date>', 'timestamp (default now)', isoMs('--time'))
     .requiredOption('--out <file>', 'packet file, - for stdout')
     .option('--hex', 'write the packet as one line of hex instead of raw bytes')
@@ -121,7 +122,7 @@ function registerSign(wakeup: Command): void {
           packet = await signWakeupPacket(module, flags.slot, {
             gatewayId: flags.gatewayId,
             timestampMs: flags.time ?? systemClock.now(),
-            sequence: flags.sequence,
+            sequence: flags.sequence ?? 0n,
           });
         } finally {
           await module.close();
