@@ -6,7 +6,20 @@
  * `error: <code>: <message>` on stderr (with the code of a typed cause, e.g. the PKI check that
  * made a sender untrusted) and the exit code of exit-codes.ts.
  */
-import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isSmgwError } from '@opensmgw/core';
 import { PkiError, readDerObjects, SecurityModuleError, SoftwareSecurityModule } from '@opensmgw/security';
@@ -82,17 +95,28 @@ let tempCounter = 0;
 
 /**
  * Writes `data` to FILE whole or not at all: a temporary file beside it (created exclusively,
- * fsynced) renamed over FILE, removed if anything fails. `-` writes to stdout. A failure is
- * SMGW_PKI_IO (exit 3).
+ * fsynced) renamed over FILE, removed if anything fails. A symbolic link is followed (the file
+ * it names is replaced, the link stays). An existing FILE that is not a regular file (a device
+ * such as /dev/null, a FIFO, /dev/stdout) is written directly: renaming over it would replace
+ * the device node itself. `-` writes to stdout. A failure is SMGW_PKI_IO (exit 3).
  */
 export async function writeWhole(file: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
   if (file === '-') {
     await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
     return;
   }
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++tempCounter}.tmp`);
+  let target = file;
   let created = false;
+  let temp = '';
   try {
+    if (existsSync(file)) {
+      target = realpathSync(file);
+      if (!statSync(target).isFile()) {
+        writeFileSync(target, data);
+        return;
+      }
+    }
+    temp = join(dirname(target), `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
     const fd = openSync(temp, 'wx', mode);
     created = true;
     try {
@@ -103,7 +127,7 @@ export async function writeWhole(file: string, data: Uint8Array | string, mode =
     } finally {
       closeSync(fd);
     }
-    renameSync(temp, file);
+    renameSync(temp, target);
     created = false;
   } catch (e) {
     if (created) {
