@@ -28,6 +28,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { collect, examples, readInput } from './pki-command-io.js';
 import {
   type KeystoreFlags,
+  keystoreOpening,
   keystoreOptions,
   openKeystore,
   readBytes,
@@ -119,11 +120,12 @@ function registerSeal(cms: Command): void {
     )
     .action(
       run(async (flags: SealFlags) => {
+        const keystore = keystoreOpening(flags);
         const certificate = readCertificate(flags.cert);
         const chain = flags.chain === undefined ? [] : readCertificates(flags.chain);
         const recipients = flags.to.flatMap(readCertificates);
         const payload = await readBytes(flags.in);
-        const module = await openKeystore(flags);
+        const module = await openKeystore(keystore);
         let der: Uint8Array;
         try {
           der = await sealContainer({
@@ -228,12 +230,13 @@ function registerOpen(cms: Command): void {
         if (flags.at !== undefined && flags.pki === undefined) {
           throw new CmsError('SMGW_CMS_BAD_ARGUMENT', '--at is the validation time of --pki');
         }
+        const keystore = keystoreOpening(flags);
         const certificate = readCertificate(flags.cert);
         const trustedSenders = flags.sender?.flatMap(readCertificates);
         const validateSender =
           flags.pki === undefined ? undefined : pkiSenderValidator(flags.pki, flags.at ?? new Date());
         const container = containerDer(await readBytes(flags.in), flags.in === '-' ? 'stdin' : flags.in);
-        const module = await openKeystore(flags);
+        const module = await openKeystore(keystore);
         let opened: Awaited<ReturnType<typeof openContainer>>;
         try {
           opened = await openContainer(container, {

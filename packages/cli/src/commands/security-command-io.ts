@@ -43,20 +43,18 @@ export function keystoreOptions(command: Command, slotExample: string): Command 
     .requiredOption('--slot <slot>', `slot of the key, e.g. ${slotExample}`);
 }
 
+/** How to open the keystore the options name: checked before any input is read. */
+export type KeystoreOpening =
+  | { readonly path: string; readonly pin: string }
+  | { readonly path: string; readonly keyFile: string };
+
 /**
- * Opens the keystore read-only in effect: `persist: 'manual'` and no call that changes it, so a
- * command never rewrites the keystore it only uses.
+ * Checks the keystore options (exactly one of --key-file and --pin-env, the PIN variable set,
+ * the files readable) so that option errors come first, before stdin is read.
  */
-export async function openKeystore(flags: KeystoreFlags): Promise<SoftwareSecurityModule> {
+export function keystoreOpening(flags: KeystoreFlags): KeystoreOpening {
   if ((flags.keyFile === undefined) === (flags.pinEnv === undefined)) {
     throw new SecurityModuleError('SMGW_SM_BAD_ARGUMENT', 'give exactly one of --key-file and --pin-env');
-  }
-  let pin: string | undefined;
-  if (flags.pinEnv !== undefined) {
-    pin = process.env[flags.pinEnv];
-    if (pin === undefined || pin === '') {
-      throw new SecurityModuleError('SMGW_SM_BAD_ARGUMENT', `environment variable ${flags.pinEnv} is not set`);
-    }
   }
   for (const file of [flags.keystore, flags.keyFile]) {
     if (file === undefined) continue;
@@ -66,11 +64,20 @@ export async function openKeystore(flags: KeystoreFlags): Promise<SoftwareSecuri
       throw new PkiError('SMGW_PKI_IO', `cannot read ${file}: ${(e as Error).message}`);
     }
   }
-  return SoftwareSecurityModule.open({
-    path: flags.keystore,
-    persist: 'manual',
-    ...(pin !== undefined ? { pin } : { keyFile: flags.keyFile ?? '' }),
-  });
+  if (flags.keyFile !== undefined) return { path: flags.keystore, keyFile: flags.keyFile };
+  const pin = process.env[flags.pinEnv ?? ''];
+  if (pin === undefined || pin === '') {
+    throw new SecurityModuleError('SMGW_SM_BAD_ARGUMENT', `environment variable ${flags.pinEnv} is not set`);
+  }
+  return { path: flags.keystore, pin };
+}
+
+/**
+ * Opens the keystore read-only in effect: `persist: 'manual'` and no call that changes it, so a
+ * command never rewrites the keystore it only uses.
+ */
+export function openKeystore(opening: KeystoreOpening): Promise<SoftwareSecurityModule> {
+  return SoftwareSecurityModule.open({ ...opening, persist: 'manual' });
 }
 
 /** The bytes of FILE, or of stdin for `-`. An unreadable file is SMGW_PKI_IO (exit 3). */

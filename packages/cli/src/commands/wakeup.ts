@@ -21,6 +21,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { collect, examples, readInput } from './pki-command-io.js';
 import {
   type KeystoreFlags,
+  keystoreOpening,
   keystoreOptions,
   openKeystore,
   readBytes,
@@ -116,7 +117,7 @@ function registerSign(wakeup: Command): void {
     )
     .action(
       run(async (flags: SignFlags) => {
-        const module = await openKeystore(flags);
+        const module = await openKeystore(keystoreOpening(flags));
         let packet: Uint8Array;
         try {
           packet = await signWakeupPacket(module, flags.slot, {
