@@ -34,6 +34,11 @@ describe('smgw: help and usage errors', () => {
       'smgw pki init',
       'smgw pki lint',
       'smgw pki verify',
+      'smgw cms seal',
+      'smgw cms open',
+      'smgw cms print',
+      'smgw wakeup sign',
+      'smgw wakeup verify',
     ]) {
       assert.ok(all.includes(expected), `${expected} is registered`);
     }
