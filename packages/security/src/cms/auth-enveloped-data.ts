@@ -21,38 +21,33 @@
  * choose the subject key identifier). The content key comes from the sender's security module
  * (`random`), is used for this one message and is zeroised afterwards, as are the KEKs.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { CmacKey, concatBytes, timingSafeEqualBytes, zeroize } from '@opensmgw/core';
-import {
-  EncryptedContent,
-  EncryptedContentInfo,
-  KeyAgreeRecipientIdentifier,
-  KeyAgreeRecipientInfo,
-  OriginatorIdentifierOrKey,
-  OriginatorPublicKey,
-  RecipientEncryptedKey,
-  RecipientEncryptedKeys,
-  RecipientInfo,
-  RecipientInfos,
-} from '@peculiar/asn1-cms';
+import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
+import { bytesEqual, CmacKey, concatBytes, timingSafeEqualBytes, zeroize } from '@opensmgw/core';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { CURVES, type CurveName } from '../curves.js';
-import type { EcPublicKey } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
 import { aesKeyUnwrap, aesKeyWrap } from './aes-key-wrap.js';
-import { AuthEnvelopedData, GcmParameters } from './cms-asn1.js';
 import {
+  type AuthEnvelopedDataView,
+  type KeyAgreeRecipientInfoView,
+  readAuthEnvelopedDataBySchema,
+  readAuthEnvelopedDataDirectly,
+} from './auth-enveloped-data-view.js';
+import { GcmParameters } from './cms-asn1.js';
+import {
+  agreementKeyOf,
   type CmsCertificate,
   issuerAndSerialNumberOf,
   namesCertificate,
   publicKeyOf,
   readCmsCertificate,
 } from './cms-certificate.js';
-import { der, sortForSetOf } from './der.js';
-import { eckaEgReceive, eckaEgSend } from './ecka-eg.js';
+import { type DerPart, encodeDer, setOf, tlv } from './der.js';
+import type { AlgorithmView } from './direct-reading.js';
+import { eckaEgReceive, eckaEgSendTo } from './ecka-eg.js';
 import { readingHostileInput, requireBytes } from './hostile-input.js';
 import {
   ID_AES128_CBC,
@@ -63,6 +58,7 @@ import {
   ID_EC_PUBLIC_KEY,
   ID_ECKA_EG_X963KDF_SHA256,
 } from './oids.js';
+import { oidDer } from './schema-values.js';
 import { eccCmsSharedInfo } from './x963-kdf.js';
 
 export type ContentEncryption = 'aes-128-gcm' | 'aes-128-cbc-cmac';
@@ -79,6 +75,17 @@ const GCM_NONCE_LENGTH = 12; // spec notes §3.7: 96-bit IV
 const TAG_LENGTH = 16; // spec notes §3.7: 128-bit tag; AES-CMAC-128 untruncated
 const BLOCK = 16;
 const ZERO_IV = new Uint8Array(BLOCK);
+
+/** AlgorithmIdentifier { id-aes128-wrap } (RFC 3565 §2.3.2: parameters absent), DER. */
+const AES128_WRAP_ALGORITHM = encodeDer(tlv(0x30, oidDer(ID_AES128_WRAP)));
+/** ECC-CMS-SharedInfo for id-aes128-wrap and a 128-bit KEK without ukm: the same in every container. */
+let sharedInfoWithoutUkm: Uint8Array | undefined;
+
+function sharedInfoFor(ukm: Uint8Array | undefined): Uint8Array {
+  if (ukm !== undefined) return eccCmsSharedInfo(ID_AES128_WRAP, KEK_LENGTH * 8, ukm);
+  sharedInfoWithoutUkm ??= eccCmsSharedInfo(ID_AES128_WRAP, KEK_LENGTH * 8);
+  return sharedInfoWithoutUkm;
+}
 
 export interface AuthEnvelopOptions {
   readonly payload: Uint8Array;
@@ -97,7 +104,10 @@ export interface AuthEnvelopOptions {
   readonly keyAgreementOid?: string;
 }
 
-/** Builds the DER AuthEnvelopedData (not wrapped in a ContentInfo). */
+/**
+ * Builds the DER AuthEnvelopedData (not wrapped in a ContentInfo). Written from its parts
+ * (der.ts), the same bytes the asn1-schema objects serialise to, without their cost.
+ */
 export async function createAuthEnvelopedData(options: AuthEnvelopOptions): Promise<Uint8Array> {
   const encryption = options.encryption ?? 'aes-128-gcm';
   if (!CONTENT_ENCRYPTIONS.includes(encryption)) {
@@ -110,7 +120,7 @@ export async function createAuthEnvelopedData(options: AuthEnvelopOptions): Prom
   if (options.recipients.length === 0) throw new CmsError('SMGW_CMS_BAD_ARGUMENT', 'no recipient');
   const recipients = options.recipients.map((c, i) => {
     const cert = readCmsCertificate(c, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`);
-    return { cert, key: publicKeyOf(cert, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`) };
+    return { cert, key: agreementKeyOf(cert, 'SMGW_CMS_BAD_ARGUMENT', `recipient certificate ${i}`) };
   });
   const payload = requireBytes(options.payload, 'the payload');
   const contentKey = await randomBytes(options.random, encryption === 'aes-128-gcm' ? 16 : 32);
@@ -119,18 +129,23 @@ export async function createAuthEnvelopedData(options: AuthEnvelopOptions): Prom
       encryption === 'aes-128-gcm'
         ? encryptGcm(contentKey, await randomBytes(options.random, GCM_NONCE_LENGTH), payload)
         : encryptCbcCmac(contentKey, payload);
-    const infos = recipients.map((r) => keyAgreeRecipientInfo(r.cert, r.key, contentKey, keyAgreementOid));
-    const aed = new AuthEnvelopedData({
-      version: 0,
-      recipientInfos: new RecipientInfos(sortForSetOf(infos)),
-      authEncryptedContentInfo: new EncryptedContentInfo({
-        contentType: options.contentType ?? ID_DATA,
-        contentEncryptionAlgorithm: sealed.algorithm,
-        encryptedContent: new EncryptedContent({ value: new OctetString(sealed.ciphertext) }),
-      }),
-      mac: new OctetString(sealed.mac),
-    });
-    return der(aed);
+    const infos = recipients.map((r) =>
+      keyAgreeRecipientInfo(r.cert, r.key.curve, r.key.keyObject, contentKey, keyAgreementOid),
+    );
+    return encodeDer(
+      tlv(
+        0x30,
+        Uint8Array.of(0x02, 0x01, 0x00), // version 0
+        setOf(infos), // recipientInfos, a DER SET OF
+        tlv(
+          0x30, // authEncryptedContentInfo
+          oidDer(options.contentType ?? ID_DATA),
+          sealed.algorithm,
+          tlv(0x80, sealed.ciphertext), // encryptedContent [0] IMPLICIT OCTET STRING
+        ),
+        tlv(0x04, sealed.mac),
+      ),
+    );
   } finally {
     zeroize(contentKey);
   }
@@ -145,7 +160,8 @@ async function randomBytes(random: RandomSource, length: number): Promise<Uint8A
 }
 
 interface Sealed {
-  readonly algorithm: AlgorithmIdentifier;
+  /** The contentEncryptionAlgorithm, DER. */
+  readonly algorithm: DerPart;
   readonly ciphertext: Uint8Array;
   readonly mac: Uint8Array;
 }
@@ -153,9 +169,10 @@ interface Sealed {
 function encryptGcm(key: Uint8Array, nonce: Uint8Array, payload: Uint8Array): Sealed {
   const c = createCipheriv('aes-128-gcm', key, nonce, { authTagLength: TAG_LENGTH });
   const ciphertext = new Uint8Array(Buffer.concat([c.update(payload), c.final()]));
-  const params = new GcmParameters({ nonce: new OctetString(nonce), icvLen: TAG_LENGTH });
+  // GCMParameters { aes-nonce OCTET STRING, aes-ICVlen 16 } (16 differs from the DEFAULT 12: written)
+  const params = tlv(0x30, tlv(0x04, nonce), Uint8Array.of(0x02, 0x01, TAG_LENGTH));
   return {
-    algorithm: new AlgorithmIdentifier({ algorithm: ID_AES128_GCM, parameters: der(params).buffer as ArrayBuffer }),
+    algorithm: tlv(0x30, oidDer(ID_AES128_GCM), params),
     ciphertext,
     mac: new Uint8Array(c.getAuthTag()),
   };
@@ -172,55 +189,45 @@ function encryptCbcCmac(contentKey: Uint8Array, payload: Uint8Array): Sealed {
   const ciphertext = new Uint8Array(Buffer.concat([c.update(padded), c.final()]));
   zeroize(padded);
   return {
-    algorithm: new AlgorithmIdentifier({
-      algorithm: ID_AES128_CBC,
-      parameters: der(new OctetString(ZERO_IV)).buffer as ArrayBuffer,
-    }),
+    algorithm: tlv(0x30, oidDer(ID_AES128_CBC), tlv(0x04, ZERO_IV)),
     ciphertext,
     mac: new CmacKey(kMac).mac(ciphertext),
   };
 }
 
-function keyWrapAlgorithm(): AlgorithmIdentifier {
-  return new AlgorithmIdentifier({ algorithm: ID_AES128_WRAP });
-}
-
 function keyAgreeRecipientInfo(
   recipient: CmsCertificate,
-  recipientKey: EcPublicKey,
+  curve: CurveName,
+  recipientKey: KeyObject,
   contentKey: Uint8Array,
   oid: string,
-): RecipientInfo {
-  const sharedInfo = eccCmsSharedInfo(ID_AES128_WRAP, KEK_LENGTH * 8);
-  const { ephemeralPoint, kek } = eckaEgSend(recipientKey, sharedInfo, KEK_LENGTH);
+): DerPart {
+  const { ephemeralPoint, kek } = eckaEgSendTo(curve, recipientKey, sharedInfoFor(undefined), KEK_LENGTH);
   let wrapped: Uint8Array;
   try {
     wrapped = aesKeyWrap(kek, contentKey);
   } finally {
     zeroize(kek);
   }
-  return new RecipientInfo({
-    kari: new KeyAgreeRecipientInfo({
-      version: 3,
-      originator: new OriginatorIdentifierOrKey({
-        originatorKey: new OriginatorPublicKey({
-          // RFC 5753 §7.1.2: id-ecPublicKey, parameters SHOULD be absent (the curve is the recipient's).
-          algorithm: new AlgorithmIdentifier({ algorithm: ID_EC_PUBLIC_KEY }),
-          publicKey: new Uint8Array(ephemeralPoint).buffer as ArrayBuffer,
-        }),
-      }),
-      keyEncryptionAlgorithm: new AlgorithmIdentifier({
-        algorithm: oid,
-        parameters: der(keyWrapAlgorithm()).buffer as ArrayBuffer,
-      }),
-      recipientEncryptedKeys: new RecipientEncryptedKeys([
-        new RecipientEncryptedKey({
-          rid: new KeyAgreeRecipientIdentifier({ issuerAndSerialNumber: issuerAndSerialNumberOf(recipient) }),
-          encryptedKey: new OctetString(wrapped),
-        }),
-      ]),
-    }),
-  });
+  // RecipientInfo kari [1] IMPLICIT KeyAgreeRecipientInfo (RFC 5652 §6.2.2)
+  return tlv(
+    0xa1,
+    Uint8Array.of(0x02, 0x01, 0x03), // version 3
+    tlv(
+      0xa0, // originator [0] EXPLICIT: originatorKey [1] IMPLICIT OriginatorPublicKey
+      tlv(
+        0xa1,
+        // RFC 5753 §7.1.2: id-ecPublicKey, parameters SHOULD be absent (the curve is the recipient's).
+        tlv(0x30, oidDer(ID_EC_PUBLIC_KEY)),
+        tlv(0x03, Uint8Array.of(0x00), ephemeralPoint), // BIT STRING, no unused bits
+      ),
+    ),
+    tlv(0x30, oidDer(oid), AES128_WRAP_ALGORITHM), // keyEncryptionAlgorithm
+    tlv(
+      0x30, // recipientEncryptedKeys: one RecipientEncryptedKey
+      tlv(0x30, issuerAndSerialNumberOf(recipient), tlv(0x04, wrapped)),
+    ),
+  );
 }
 
 export interface CmsRecipient {
@@ -250,24 +257,31 @@ export async function openAuthEnvelopedData(
   bytes: Uint8Array,
   recipient: CmsRecipient,
 ): Promise<OpenedAuthEnvelopedData> {
-  return readingHostileInput(() => openChecked(requireBytes(bytes, 'AuthEnvelopedData'), recipient));
+  // A copy: what is read must not change under us while the module computes the ECDH.
+  return readingHostileInput(() => openChecked(requireBytes(bytes, 'AuthEnvelopedData').slice(), recipient));
+}
+
+/** `openAuthEnvelopedData` for bytes nobody else holds (openContainer's eContent): no copy. */
+export async function openOwnAuthEnvelopedData(
+  bytes: Uint8Array,
+  recipient: CmsRecipient,
+): Promise<OpenedAuthEnvelopedData> {
+  return readingHostileInput(() => openChecked(bytes, recipient));
 }
 
 async function openChecked(bytes: Uint8Array, recipient: CmsRecipient): Promise<OpenedAuthEnvelopedData> {
   const me = readCmsCertificate(recipient.certificate, 'SMGW_CMS_BAD_ARGUMENT', 'recipient certificate');
   const myCurve = publicKeyOf(me, 'SMGW_CMS_BAD_ARGUMENT', 'recipient certificate').curve;
-  let aed: AuthEnvelopedData;
-  try {
-    aed = AsnConvert.parse(bytes, AuthEnvelopedData);
-  } catch (e) {
-    throw malformed('not a DER AuthEnvelopedData', e);
-  }
+  // Our containers' shape is read directly from the DER; anything else by the schema parser,
+  // with the same result (auth-enveloped-data-view.ts).
+  const aed = readAuthEnvelopedDataDirectly(bytes) ?? readAuthEnvelopedDataBySchema(bytes);
   if (aed.version !== 0) throw malformed(`AuthEnvelopedData version ${aed.version} (RFC 5083: 0)`);
-  if (aed.authAttrs !== undefined) throw unsupported('authAttrs (GCM AAD) are not used by this profile');
+  if (aed.hasAuthAttrs) throw unsupported('authAttrs (GCM AAD) are not used by this profile');
 
-  const encryption = contentEncryptionOf(aed.authEncryptedContentInfo.contentEncryptionAlgorithm);
-  const ciphertext = encryptedContentOf(aed.authEncryptedContentInfo);
-  const mac = new Uint8Array(aed.mac.buffer);
+  const encryption = contentEncryptionOf(aed.contentEncryptionAlgorithm);
+  const ciphertext = aed.encryptedContent;
+  if (ciphertext === undefined) throw malformed('authEncryptedContentInfo without encryptedContent');
+  const mac = aed.mac;
 
   const found = findOurKey(aed, me);
   const contentKey = await unwrapContentKey(found.kari, found.encryptedKey, myCurve, recipient);
@@ -276,7 +290,7 @@ async function openChecked(bytes: Uint8Array, recipient: CmsRecipient): Promise<
       encryption.kind === 'aes-128-gcm'
         ? decryptGcm(contentKey, encryption.nonce, ciphertext, mac)
         : decryptCbcCmac(contentKey, ciphertext, mac);
-    return { payload, contentType: aed.authEncryptedContentInfo.contentType, encryption: encryption.kind };
+    return { payload, contentType: aed.contentType, encryption: encryption.kind };
   } finally {
     zeroize(contentKey);
   }
@@ -284,9 +298,19 @@ async function openChecked(bytes: Uint8Array, recipient: CmsRecipient): Promise<
 
 type ParsedEncryption = { kind: 'aes-128-gcm'; nonce: Uint8Array } | { kind: 'aes-128-cbc-cmac' };
 
-function contentEncryptionOf(alg: AlgorithmIdentifier): ParsedEncryption {
+/** GCMParameters as we write them, 30 11 04 0C <nonce> 02 01 10, read without the parser. */
+function ourGcmNonce(p: Uint8Array): Uint8Array | undefined {
+  const head = [0x30, 0x11, 0x04, GCM_NONCE_LENGTH];
+  const tail = [0x02, 0x01, TAG_LENGTH];
+  if (p.length !== 19 || head.some((b, i) => p[i] !== b) || tail.some((b, i) => p[16 + i] !== b)) return undefined;
+  return p.slice(4, 16);
+}
+
+function contentEncryptionOf(alg: AlgorithmView): ParsedEncryption {
   if (alg.algorithm === ID_AES128_GCM) {
     if (!alg.parameters) throw malformed('id-aes128-GCM without GCMParameters');
+    const ours = ourGcmNonce(new Uint8Array(alg.parameters));
+    if (ours !== undefined) return { kind: 'aes-128-gcm', nonce: ours };
     let params: GcmParameters;
     try {
       params = AsnConvert.parse(alg.parameters, GcmParameters);
@@ -315,30 +339,22 @@ function contentEncryptionOf(alg: AlgorithmIdentifier): ParsedEncryption {
   throw unsupported(`content encryption ${alg.algorithm} (profile: AES-128-GCM or AES-128-CBC + CMAC)`);
 }
 
-function encryptedContentOf(eci: EncryptedContentInfo): Uint8Array {
-  const ec = eci.encryptedContent;
-  if (ec?.value) return new Uint8Array(ec.value.buffer);
-  if (ec?.constructedValue) return concatBytes(...ec.constructedValue.map((p) => new Uint8Array(p.buffer)));
-  throw malformed('authEncryptedContentInfo without encryptedContent');
-}
-
 function findOurKey(
-  aed: AuthEnvelopedData,
+  aed: AuthEnvelopedDataView,
   me: CmsCertificate,
-): { kari: KeyAgreeRecipientInfo; encryptedKey: Uint8Array } {
-  for (const ri of aed.recipientInfos) {
-    const kari = ri.kari;
+): { kari: KeyAgreeRecipientInfoView; encryptedKey: Uint8Array } {
+  for (const kari of aed.recipientInfos) {
     if (!kari) continue;
     for (const rek of kari.recipientEncryptedKeys) {
-      const ias = rek.rid.issuerAndSerialNumber;
-      if (ias && namesCertificate(ias, me)) return { kari, encryptedKey: new Uint8Array(rek.encryptedKey.buffer) };
+      const ias = rek.rid;
+      if (ias && namesCertificate(ias, me)) return { kari, encryptedKey: rek.encryptedKey };
     }
   }
   throw new CmsError('SMGW_CMS_NOT_RECIPIENT', 'no KeyAgreeRecipientInfo for our ENC certificate');
 }
 
 async function unwrapContentKey(
-  kari: KeyAgreeRecipientInfo,
+  kari: KeyAgreeRecipientInfoView,
   encryptedKey: Uint8Array,
   curve: CurveName,
   recipient: CmsRecipient,
@@ -349,24 +365,26 @@ async function unwrapContentKey(
     throw unsupported(`key agreement ${kea.algorithm} (profile: ecka-eg-X963KDF-SHA256)`);
   }
   if (!kea.parameters) throw malformed('key agreement without key-wrap parameters');
-  let wrap: AlgorithmIdentifier;
-  try {
-    wrap = AsnConvert.parse(kea.parameters, AlgorithmIdentifier);
-  } catch (e) {
-    throw malformed('key-wrap AlgorithmIdentifier does not parse', e);
+  // The parameters we write are read by comparison; anything else by the schema parser.
+  if (!bytesEqual(new Uint8Array(kea.parameters), AES128_WRAP_ALGORITHM)) {
+    let wrap: AlgorithmIdentifier;
+    try {
+      wrap = AsnConvert.parse(kea.parameters, AlgorithmIdentifier);
+    } catch (e) {
+      throw malformed('key-wrap AlgorithmIdentifier does not parse', e);
+    }
+    if (wrap.algorithm !== ID_AES128_WRAP || wrap.parameters !== undefined) {
+      throw unsupported(`key wrap ${wrap.algorithm} (profile: id-aes128-wrap, parameters absent)`);
+    }
   }
-  if (wrap.algorithm !== ID_AES128_WRAP || wrap.parameters !== undefined) {
-    throw unsupported(`key wrap ${wrap.algorithm} (profile: id-aes128-wrap, parameters absent)`);
-  }
-  const originatorKey = kari.originator.originatorKey;
+  const originatorKey = kari.originatorKey;
   if (!originatorKey) throw unsupported('originator is not an ephemeral OriginatorPublicKey');
   checkOriginatorAlgorithm(originatorKey.algorithm, curve);
-  const point = new Uint8Array(originatorKey.publicKey);
+  const point = originatorKey.publicKey;
   if (point.length !== 1 + 2 * CURVES[curve].size || point[0] !== 0x04) {
     throw malformed('originator key is not an uncompressed point on the recipient curve');
   }
-  const ukm = kari.ukm === undefined ? undefined : new Uint8Array(kari.ukm.buffer);
-  const sharedInfo = eccCmsSharedInfo(ID_AES128_WRAP, KEK_LENGTH * 8, ukm);
+  const sharedInfo = sharedInfoFor(kari.ukm);
   const kek = await eckaEgReceive(recipient.module, recipient.slot, point, sharedInfo, KEK_LENGTH);
   try {
     return aesKeyUnwrap(kek, encryptedKey);
@@ -376,7 +394,7 @@ async function unwrapContentKey(
 }
 
 /** RFC 5753 §7.1.2: id-ecPublicKey with parameters absent, NULL, or the recipient's named curve. */
-function checkOriginatorAlgorithm(alg: AlgorithmIdentifier, curve: CurveName): void {
+function checkOriginatorAlgorithm(alg: AlgorithmView, curve: CurveName): void {
   if (alg.algorithm !== ID_EC_PUBLIC_KEY) throw unsupported(`originator key algorithm ${alg.algorithm}`);
   if (alg.parameters === undefined || alg.parameters === null) return;
   const p = new Uint8Array(alg.parameters);

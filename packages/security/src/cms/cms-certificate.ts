@@ -3,31 +3,41 @@
  * (the IssuerAndSerialNumber that names a recipient or signer, RFC 5652 §10.2.4) and the EC
  * public key. Full certificate handling (profiles, path validation) is pki/'s job; a gateway
  * plugs that in through `openContainer`'s `validateSender`.
+ *
+ * The same few certificates (the sender's, the recipients', the trusted senders') come back in
+ * every container, so what is read from them, and the imported keys, are cached by the
+ * certificate's bytes (bytes-cache.ts): each is parsed and each key imported (and checked on the
+ * curve by OpenSSL) once, not several times per container. Failures are not cached.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { bytesEqual } from '@opensmgw/core';
-import { IssuerAndSerialNumber } from '@peculiar/asn1-cms';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
-import { CURVES } from '../curves.js';
-import { type EcPublicKey, parseSpki } from '../ec-keys.js';
+import { CURVES, type CurveName } from '../curves.js';
+import { type EcPublicKey, parseSpki, toKeyObject } from '../ec-keys.js';
 import { CmsError, type CmsErrorCode } from '../errors.js';
 import { checkDer, childrenOf, contentOf, encodingOf, type Tlv } from '../pki/der-structure.js';
+import { BytesCache } from './bytes-cache.js';
+import { type DerTlv, tlv } from './der.js';
+import { reencodedName } from './schema-values.js';
 
 export interface CmsCertificate {
-  /** The certificate (DER). */
+  /** The certificate (DER); a copy the caller may keep. */
   readonly der: Uint8Array;
-  /** DER of the issuer Name. */
+  /** DER of the issuer Name (shared with the cache: read only). */
   readonly issuer: Uint8Array;
-  /** Content octets of the serialNumber INTEGER. */
+  /** Content octets of the serialNumber INTEGER (shared with the cache: read only). */
   readonly serialNumber: Uint8Array;
-  /** DER SubjectPublicKeyInfo. */
+  /** DER SubjectPublicKeyInfo (shared with the cache: read only). */
   readonly spki: Uint8Array;
 }
+
+type CertificateFields = Omit<CmsCertificate, 'der'>;
 
 function shapeError(code: CmsErrorCode, what: string, cause?: unknown): CmsError {
   return new CmsError(code, `${what}: not a DER X.509 certificate`, cause === undefined ? {} : { cause });
 }
+
+/** Certificates of up to 16 KB, the last 64 seen (SM-PKI certificates are under 1 KB). */
+const FIELDS = new BytesCache<CertificateFields>(64, 16384);
 
 /**
  * Reads issuer, serial number and SubjectPublicKeyInfo straight from the DER (a strict TLV walk,
@@ -36,6 +46,11 @@ function shapeError(code: CmsErrorCode, what: string, cause?: unknown): CmsError
  * Certificate validity (signature, profile) is the job of pki/, through `validateSender`.
  */
 export function readCmsCertificate(der: Uint8Array, code: CmsErrorCode, what: string): CmsCertificate {
+  const fields = FIELDS.get(der, () => certificateFields(der, code, what));
+  return { der: new Uint8Array(der), ...fields };
+}
+
+function certificateFields(der: Uint8Array, code: CmsErrorCode, what: string): CertificateFields {
   let outer: Tlv;
   try {
     outer = checkDer(der);
@@ -59,17 +74,51 @@ export function readCmsCertificate(der: Uint8Array, code: CmsErrorCode, what: st
     throw shapeError(code, what);
   }
   return {
-    der: new Uint8Array(der),
     issuer: encodingOf(der, issuer).slice(),
     serialNumber: contentOf(der, serial).slice(),
     spki: encodingOf(der, spki).slice(),
   };
 }
 
-/** The certificate's EC public key on a TR-03116-3 curve (checked on the curve by OpenSSL). */
+/** A public key read by `parseSpki` and imported for key agreement. */
+interface AgreementKey {
+  readonly key: EcPublicKey;
+  readonly keyObject: KeyObject;
+}
+
+const AGREEMENT_KEYS = new BytesCache<AgreementKey>(64, 4096);
+
+function agreementKey(spki: Uint8Array): AgreementKey {
+  return AGREEMENT_KEYS.get(spki, () => {
+    const key = parseSpki(spki);
+    return { key, keyObject: toKeyObject(key.spki) };
+  });
+}
+
+/**
+ * The certificate's EC public key on a TR-03116-3 curve (checked on the curve by OpenSSL).
+ * Shared with the cache: read only.
+ */
 export function publicKeyOf(cert: CmsCertificate, code: CmsErrorCode, what: string): EcPublicKey {
   try {
-    return parseSpki(cert.spki);
+    return agreementKey(cert.spki).key;
+  } catch (e) {
+    throw new CmsError(code, `${what}: the public key is not an EC key on a TR-03116-3 curve`, { cause: e });
+  }
+}
+
+/**
+ * `publicKeyOf` and the same key as a node:crypto KeyObject for ECDH (ECKA-EG towards a
+ * recipient), imported once per certificate.
+ */
+export function agreementKeyOf(
+  cert: CmsCertificate,
+  code: CmsErrorCode,
+  what: string,
+): { readonly curve: CurveName; readonly keyObject: KeyObject } {
+  try {
+    const { key, keyObject } = agreementKey(cert.spki);
+    return { curve: key.curve, keyObject };
   } catch (e) {
     throw new CmsError(code, `${what}: the public key is not an EC key on a TR-03116-3 curve`, { cause: e });
   }
@@ -77,36 +126,46 @@ export function publicKeyOf(cert: CmsCertificate, code: CmsErrorCode, what: stri
 
 const OPENSSL_CURVES = new Set(Object.values(CURVES).map((c) => c.opensslName));
 
+const VERIFICATION_KEYS = new BytesCache<KeyObject>(64, 4096);
+
 /**
  * The certificate's public key as a node:crypto KeyObject for signature verification: one
  * OpenSSL import (which checks the point), with the curve checked against TR-03116-3.
  */
 export function verificationKeyOf(cert: CmsCertificate, code: CmsErrorCode, what: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: Buffer.from(cert.spki), format: 'der', type: 'spki' });
-  } catch (e) {
-    throw new CmsError(code, `${what}: the public key does not import`, { cause: e });
-  }
-  const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
-  if (curve === undefined || !OPENSSL_CURVES.has(curve)) {
-    throw new CmsError(code, `${what}: the public key is not an EC key on a TR-03116-3 curve`);
-  }
-  return key;
-}
-
-/** The IssuerAndSerialNumber naming this certificate. */
-export function issuerAndSerialNumberOf(cert: CmsCertificate): IssuerAndSerialNumber {
-  return new IssuerAndSerialNumber({
-    issuer: AsnConvert.parse(cert.issuer, Name),
-    serialNumber: new Uint8Array(cert.serialNumber).buffer as ArrayBuffer,
+  return VERIFICATION_KEYS.get(cert.spki, () => {
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: Buffer.from(cert.spki), format: 'der', type: 'spki' });
+    } catch (e) {
+      throw new CmsError(code, `${what}: the public key does not import`, { cause: e });
+    }
+    const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
+    if (curve === undefined || !OPENSSL_CURVES.has(curve)) {
+      throw new CmsError(code, `${what}: the public key is not an EC key on a TR-03116-3 curve`);
+    }
+    return key;
   });
 }
 
-/** True when `ias` names `cert` (serial octets and issuer DER equal). */
-export function namesCertificate(ias: IssuerAndSerialNumber, cert: CmsCertificate): boolean {
-  return (
-    bytesEqual(new Uint8Array(ias.serialNumber), cert.serialNumber) &&
-    bytesEqual(new Uint8Array(AsnConvert.serialize(ias.issuer)), cert.issuer)
-  );
+/**
+ * DER IssuerAndSerialNumber naming this certificate, as the schema serialiser wrote it (the
+ * issuer Name read and re-encoded by asn1-schema, cached; the serial's content octets as they
+ * are). Throws what the schema parser throws for an issuer it cannot read.
+ */
+export function issuerAndSerialNumberOf(cert: CmsCertificate): DerTlv {
+  return tlv(0x30, reencodedName(cert.issuer), tlv(0x02, cert.serialNumber));
+}
+
+/** An IssuerAndSerialNumber as read from a container: the serial and a way to the issuer's DER. */
+export interface IssuerAndSerial {
+  /** Content octets of the serialNumber INTEGER. */
+  readonly serialNumber: Uint8Array;
+  /** The issuer Name as the schema serialiser writes it (computed when first needed). */
+  readonly issuer: () => Uint8Array;
+}
+
+/** True when `ias` names `cert` (serial octets and issuer DER equal; the issuer only if needed). */
+export function namesCertificate(ias: IssuerAndSerial, cert: CmsCertificate): boolean {
+  return bytesEqual(ias.serialNumber, cert.serialNumber) && bytesEqual(ias.issuer(), cert.issuer);
 }

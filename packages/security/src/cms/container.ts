@@ -18,7 +18,7 @@ import {
   type CmsRecipient,
   type ContentEncryption,
   createAuthEnvelopedData,
-  openAuthEnvelopedData,
+  openOwnAuthEnvelopedData,
 } from './auth-enveloped-data.js';
 import { readingHostileInput, requireBytes } from './hostile-input.js';
 import { ID_CT_AUTH_ENVELOPED_DATA, ID_DATA } from './oids.js';
@@ -78,7 +78,7 @@ export async function openContainer(container: Uint8Array, options: OpenContaine
     if (signed.eContentType !== ID_CT_AUTH_ENVELOPED_DATA) {
       throw new CmsError('SMGW_CMS_UNSUPPORTED', `eContentType ${signed.eContentType} is not id-ct-authEnvelopedData`);
     }
-    const opened = await openAuthEnvelopedData(signed.eContent, options.recipient);
+    const opened = await openOwnAuthEnvelopedData(signed.eContent, options.recipient);
     return {
       payload: opened.payload,
       contentType: opened.contentType,

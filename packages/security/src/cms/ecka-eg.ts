@@ -11,9 +11,9 @@
  * Z is zeroised here; the ephemeral private key is a node:crypto KeyObject that never leaves
  * this function (OpenSSL frees it when the object is collected; JS cannot wipe it earlier).
  */
-import { diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { isSmgwError, zeroize } from '@opensmgw/core';
-import { CURVES } from '../curves.js';
+import { CURVES, type CurveName } from '../curves.js';
 import { type EcPublicKey, parseSpki, toKeyObject } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
@@ -28,14 +28,42 @@ export interface EckaEgSenderResult {
 
 /** Sender side: a fresh ephemeral key on the recipient's curve, Z, and the KEK. */
 export function eckaEgSend(recipient: EcPublicKey, sharedInfo: Uint8Array, kekLength: number): EckaEgSenderResult {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: CURVES[recipient.curve].opensslName });
-  const ephemeralPoint = parseSpki(new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }))).point;
-  const z = new Uint8Array(diffieHellman({ privateKey, publicKey: toKeyObject(recipient.spki) }));
+  return eckaEgSendTo(recipient.curve, toKeyObject(recipient.spki), sharedInfo, kekLength);
+}
+
+/**
+ * `eckaEgSend` with the recipient's key already imported (a KeyObject on `curve`, checked by
+ * OpenSSL on import): the containers import each recipient key once (cms-certificate.ts).
+ */
+export function eckaEgSendTo(
+  curve: CurveName,
+  recipient: KeyObject,
+  sharedInfo: Uint8Array,
+  kekLength: number,
+): EckaEgSenderResult {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: CURVES[curve].opensslName });
+  const ephemeralPoint = pointOf(curve, new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })));
+  const z = new Uint8Array(diffieHellman({ privateKey, publicKey: recipient }));
   try {
     return { ephemeralPoint, kek: x963Kdf(z, sharedInfo, kekLength, 'SHA-256') };
   } finally {
     zeroize(z);
   }
+}
+
+/**
+ * The uncompressed point of an SPKI that OpenSSL just wrote for a key on `curve`: its last
+ * 1 + 2·size bytes, after the BIT STRING's zero unused-bits octet. Anything else (never seen)
+ * goes through the full parse.
+ */
+function pointOf(curve: CurveName, spki: Uint8Array): Uint8Array {
+  const n = 1 + 2 * CURVES[curve].size;
+  const at = spki.length - n;
+  // BIT STRING header: 03 len 00, the length in one byte below 128, else 81 len.
+  const header = n + 1 < 0x80 ? [0x03, n + 1, 0x00] : [0x03, 0x81, n + 1, 0x00];
+  const start = at - header.length;
+  if (start > 0 && spki[at] === 0x04 && header.every((b, i) => spki[start + i] === b)) return spki.slice(at);
+  return parseSpki(spki).point;
 }
 
 /**

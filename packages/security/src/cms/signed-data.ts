@@ -21,19 +21,8 @@
  */
 import { createHash } from 'node:crypto';
 import { bytesEqual, type Clock, concatBytes, isSmgwError, systemClock } from '@opensmgw/core';
-import {
-  Attribute,
-  ContentInfo,
-  DigestAlgorithmIdentifiers,
-  EncapsulatedContent,
-  EncapsulatedContentInfo,
-  SignedData,
-  SignerIdentifier,
-  SignerInfo,
-  SignerInfos,
-} from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Time } from '@peculiar/asn1-x509';
+import { Time } from '@peculiar/asn1-x509';
 import { verifySignature } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
@@ -47,7 +36,7 @@ import {
   readCmsCertificate,
   verificationKeyOf,
 } from './cms-certificate.js';
-import { der, derTlv, sortForSetOf } from './der.js';
+import { type DerPart, der, derTlv, encodeDer, setOf, tlv } from './der.js';
 import { readingHostileInput, requireBytes } from './hostile-input.js';
 import {
   ID_CONTENT_TYPE,
@@ -58,6 +47,14 @@ import {
   ID_SIGNED_DATA,
   ID_SIGNING_TIME,
 } from './oids.js';
+import { oidDer, oidOf } from './schema-values.js';
+import {
+  type AttributeView,
+  readSignedDataBySchema,
+  readSignedDataDirectly,
+  type SignedDataView,
+  type SignerInfoView,
+} from './signed-data-view.js';
 
 export interface CmsSigner {
   readonly module: SecurityModule;
@@ -109,16 +106,20 @@ function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-function attribute(type: string, value: unknown): Attribute {
-  return new Attribute({ attrType: type, attrValues: [der(value).buffer as ArrayBuffer] });
+/** Attribute ::= SEQUENCE { attrType OID, attrValues SET OF value } with one (encoded) value. */
+function attribute(type: string, value: DerPart): Uint8Array {
+  return encodeDer(tlv(0x30, oidDer(type), tlv(0x31, value)));
 }
 
-/** DER of the signed attributes as they are signed: a SET OF (tag 0x31), RFC 5652 §5.4. */
-function signedAttributesForSignature(attrs: readonly Attribute[]): Uint8Array {
-  return derTlv(0x31, concatBytes(...attrs.map((a) => der(a))));
+/** AlgorithmIdentifier with parameters absent (id-sha256, ecdsa-with-SHA256). */
+function algorithm(oid: string): DerPart {
+  return tlv(0x30, oidDer(oid));
 }
 
-/** Builds a DER ContentInfo(id-signedData) over `eContent`. */
+/**
+ * Builds a DER ContentInfo(id-signedData) over `eContent`. Written from its parts (der.ts), the
+ * same bytes the asn1-schema objects of RFC 5652 serialise to, without their cost.
+ */
 export async function createSignedData(options: SignedDataOptions): Promise<Uint8Array> {
   const { signer } = options;
   const cert = readCmsCertificate(signer.certificate, 'SMGW_CMS_BAD_ARGUMENT', 'signer certificate');
@@ -132,41 +133,35 @@ export async function createSignedData(options: SignedDataOptions): Promise<Uint
   }
   const eContent = requireBytes(options.eContent, 'the content');
   const signingTime = new Date((options.clock ?? systemClock).now());
-  const attrs = sortForSetOf([
-    attribute(ID_CONTENT_TYPE, new ObjectIdentifierValue(options.eContentType)),
-    attribute(ID_SIGNING_TIME, new Time(signingTime)),
-    attribute(ID_MESSAGE_DIGEST, new OctetString(sha256(eContent))),
+  // The signed attributes, a DER SET OF: sorted by their encodings (X.690 §11.6, RFC 5652 §5.4).
+  const attrs = setOf([
+    attribute(ID_CONTENT_TYPE, oidDer(options.eContentType)),
+    attribute(ID_SIGNING_TIME, der(new Time(signingTime))),
+    attribute(ID_MESSAGE_DIGEST, tlv(0x04, sha256(eContent))),
   ]);
-  const signature = await signer.module.sign(signer.slot, signedAttributesForSignature(attrs), SIGNING_HASH);
-  const signerInfo = new SignerInfo({
-    version: 1,
-    sid: new SignerIdentifier({ issuerAndSerialNumber: issuerAndSerialNumberOf(cert) }),
-    digestAlgorithm: new AlgorithmIdentifier({ algorithm: ID_SHA256 }),
-    signedAttrs: attrs,
-    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ID_ECDSA_WITH_SHA256 }),
-    signature: new OctetString(signature),
-  });
-  const withoutCertificates = der(
-    new SignedData({
-      // RFC 5652 §5.1: version 3 when the eContentType is not id-data, else 1.
-      version: options.eContentType === ID_DATA ? 1 : 3,
-      digestAlgorithms: new DigestAlgorithmIdentifiers([new AlgorithmIdentifier({ algorithm: ID_SHA256 })]),
-      encapContentInfo: new EncapsulatedContentInfo({
-        eContentType: options.eContentType,
-        eContent: new EncapsulatedContent({ single: new OctetString(eContent) }),
-      }),
-      signerInfos: new SignerInfos([signerInfo]),
-    }),
+  const signature = await signer.module.sign(signer.slot, encodeDer(attrs), SIGNING_HASH);
+  const signerInfo = tlv(
+    0x30,
+    Uint8Array.of(0x02, 0x01, 0x01), // version 1: sid is issuerAndSerialNumber
+    issuerAndSerialNumberOf(cert),
+    algorithm(ID_SHA256),
+    tlv(0xa0, ...attrs.parts), // signedAttrs [0] IMPLICIT SET OF Attribute
+    algorithm(ID_ECDSA_WITH_SHA256),
+    tlv(0x04, signature),
   );
   // certificates [0] IMPLICIT CertificateSet goes between encapContentInfo and signerInfos. The
   // certificates are spliced in as given, never re-encoded, so a receiver that pins the sender's
   // certificate compares the very bytes the sender holds.
-  const fields = childrenOf(withoutCertificates, checkDer(withoutCertificates)).map((t) =>
-    encodingOf(withoutCertificates, t),
+  const signedData = tlv(
+    0x30,
+    // RFC 5652 §5.1: version 3 when the eContentType is not id-data, else 1.
+    Uint8Array.of(0x02, 0x01, options.eContentType === ID_DATA ? 1 : 3),
+    tlv(0x31, algorithm(ID_SHA256)), // digestAlgorithms
+    tlv(0x30, oidDer(options.eContentType), tlv(0xa0, tlv(0x04, eContent))), // encapContentInfo
+    tlv(0xa0, cert.der, ...chain),
+    tlv(0x31, signerInfo),
   );
-  const certificateSet = derTlv(0xa0, concatBytes(cert.der, ...chain));
-  const sd = derTlv(0x30, concatBytes(...fields.slice(0, 3), certificateSet, ...fields.slice(3)));
-  return der(new ContentInfo({ contentType: ID_SIGNED_DATA, content: sd.buffer as ArrayBuffer }));
+  return encodeDer(tlv(0x30, SIGNED_DATA_OID_DER, tlv(0xa0, signedData)));
 }
 
 function malformed(message: string, cause?: unknown): CmsError {
@@ -194,18 +189,10 @@ function strictDer(bytes: Uint8Array, what: string): Tlv {
   }
 }
 
-function parseAs<T>(bytes: Uint8Array, type: new () => T, what: string): T {
-  try {
-    return AsnConvert.parse(bytes, type);
-  } catch (e) {
-    throw malformed(`${what} does not parse`, e);
-  }
-}
-
 /** Raw encodings the signature and the trust decision must see exactly as received. */
 interface RawParts {
-  /** The encodings of the SignedData fields other than `certificates`, in order. */
-  readonly fieldsButCertificates: Uint8Array[];
+  /** The SignedData fields other than `certificates`, in order. */
+  readonly fieldsButCertificates: Tlv[];
   readonly certificates: Uint8Array[];
   /** The [0] IMPLICIT signedAttrs of the (single) SignerInfo, header included. */
   readonly signedAttrs: Uint8Array | undefined;
@@ -213,7 +200,7 @@ interface RawParts {
 
 /**
  * ContentInfo ::= SEQUENCE { contentType OID (id-signedData), content [0] EXPLICIT SignedData }:
- * checks the outer shape and locates the raw parts (the schema parser then reads the SignedData).
+ * checks the outer shape and locates the raw parts (signed-data-view.ts then reads the SignedData).
  */
 function rawParts(bytes: Uint8Array, outer: Tlv): RawParts {
   const shape = (ok: boolean) => {
@@ -236,27 +223,23 @@ function rawParts(bytes: Uint8Array, outer: Tlv): RawParts {
   shape(si?.tag === 0x30);
   const attrs = childrenOf(bytes, si as Tlv).find((t) => t.tag === 0xa0);
   return {
-    fieldsButCertificates: sd.filter((t) => t !== certs).map((t) => encodingOf(bytes, t)),
+    fieldsButCertificates: sd.filter((t) => t !== certs),
     certificates: certs ? childrenOf(bytes, certs).map((t) => encodingOf(bytes, t)) : [],
     signedAttrs: attrs ? encodingOf(bytes, attrs) : undefined,
   };
 }
 
 /**
- * Everything we read must re-encode to the bytes received: the schema parser tolerates BER
- * variants the DER walk does not see (e.g. a context-class tag where a SEQUENCE belongs), and
- * such a byte would change without changing what we read. (The certificates are not read by
- * the schema parser: their raw bytes are compared with the trusted senders or handed to
- * `validateSender`.)
+ * The SignedData without its certificates (the certificates are not read by the schema parser:
+ * their raw bytes are compared with the trusted senders or handed to `validateSender`). Read
+ * directly when it has our containers' shape, else by the schema parser; both check that what
+ * was read re-encodes to exactly the bytes received (signed-data-view.ts).
  */
-function reencodesExactly(sd: SignedData, received: Uint8Array): void {
-  let again: Uint8Array;
-  try {
-    again = der(sd);
-  } catch (e) {
-    throw malformed('SignedData does not re-encode', e);
-  }
-  if (!bytesEqual(again, received)) throw malformed('SignedData is not DER (it re-encodes differently)');
+function readSignedData(bytes: Uint8Array, fields: Tlv[]): SignedDataView {
+  return (
+    readSignedDataDirectly(bytes, fields) ??
+    readSignedDataBySchema(derTlv(0x30, concatBytes(...fields.map((t) => encodingOf(bytes, t)))))
+  );
 }
 
 function isAbsentOrNull(parameters: ArrayBuffer | null | undefined): boolean {
@@ -266,12 +249,18 @@ function isAbsentOrNull(parameters: ArrayBuffer | null | undefined): boolean {
 }
 
 /** The single value of the one attribute of `type`; MALFORMED if missing, repeated or multi-valued. */
-function singleValue(attrs: readonly Attribute[], type: string, name: string): Uint8Array {
+function singleValue(attrs: readonly AttributeView[], type: string, name: string): Uint8Array {
   const found = attrs.filter((a) => a.attrType === type);
   if (found.length !== 1) throw malformed(`signed attribute ${name} appears ${found.length} times (RFC 5652: once)`);
-  const values = (found[0] as Attribute).attrValues;
+  const values = (found[0] as AttributeView).attrValues;
   if (values.length !== 1) throw malformed(`signed attribute ${name} has ${values.length} values (RFC 5652: one)`);
-  return new Uint8Array(values[0] as ArrayBuffer);
+  return values[0] as Uint8Array;
+}
+
+/** The content-type attribute's OID (the same value each time: cached, schema-values.ts). */
+function contentTypeOf(value: Uint8Array): string {
+  const oid = oidOf(value);
+  return oid === null ? AsnConvert.parse(value, ObjectIdentifierValue).value : oid.value;
 }
 
 /**
@@ -288,25 +277,19 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
     throw new CmsError('SMGW_CMS_BAD_ARGUMENT', 'give trustedSenders and/or validateSender');
   }
   const raw = rawParts(bytes, strictDer(bytes, 'the container'));
-  // The schema parser reads the SignedData without its certificates (the costly part to parse
-  // and re-encode); the certificates are read from their raw bytes below.
-  const withoutCertificates = derTlv(0x30, concatBytes(...raw.fieldsButCertificates));
-  const sd = parseAs(withoutCertificates, SignedData, 'SignedData');
-  reencodesExactly(sd, withoutCertificates);
+  const sd = readSignedData(bytes, raw.fieldsButCertificates);
 
-  const eci = sd.encapContentInfo;
-  const eContent = eci.eContent?.single;
-  if (eContent === undefined) throw unsupported('SignedData without an encapsulated OCTET STRING (detached?)');
-  const eContentBytes = new Uint8Array(eContent.buffer);
-  if (sd.version !== (eci.eContentType === ID_DATA ? 1 : 3)) throw malformed(`SignedData version ${sd.version}`);
+  const eContentBytes = sd.eContent;
+  if (eContentBytes === undefined) throw unsupported('SignedData without an encapsulated OCTET STRING (detached?)');
+  if (sd.version !== (sd.eContentType === ID_DATA ? 1 : 3)) throw malformed(`SignedData version ${sd.version}`);
   if (sd.digestAlgorithms.length !== 1 || sd.digestAlgorithms[0]?.algorithm !== ID_SHA256) {
     throw unsupported('digestAlgorithms other than exactly id-sha256');
   }
   if (!isAbsentOrNull(sd.digestAlgorithms[0].parameters)) throw malformed('id-sha256 with parameters');
-  if (sd.crls !== undefined) throw unsupported('SignedData with revocation information');
+  if (sd.hasCrls) throw unsupported('SignedData with revocation information');
   if (sd.signerInfos.length !== 1) throw unsupported(`${sd.signerInfos.length} SignerInfos (profile: one)`);
-  const si = sd.signerInfos[0] as SignerInfo;
-  if (si.version !== 1 || si.sid.issuerAndSerialNumber === undefined) {
+  const si = sd.signerInfos[0] as SignerInfoView;
+  if (si.version !== 1 || si.issuerAndSerialNumber === undefined) {
     throw unsupported('SignerInfo is not version 1 with issuerAndSerialNumber');
   }
   if (si.digestAlgorithm.algorithm !== ID_SHA256 || !isAbsentOrNull(si.digestAlgorithm.parameters)) {
@@ -315,7 +298,7 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
   if (si.signatureAlgorithm.algorithm !== ID_ECDSA_WITH_SHA256 || si.signatureAlgorithm.parameters !== undefined) {
     throw unsupported(`signature algorithm ${si.signatureAlgorithm.algorithm} (profile: ecdsa-with-SHA256)`);
   }
-  if (si.unsignedAttrs !== undefined) throw unsupported('SignerInfo with unsigned attributes');
+  if (si.hasUnsignedAttrs) throw unsupported('SignerInfo with unsigned attributes');
   const attrs = si.signedAttrs;
   if (attrs === undefined || attrs.length === 0 || raw.signedAttrs === undefined) {
     throw unsupported('SignerInfo without signed attributes');
@@ -326,7 +309,7 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
     if (c[0] !== 0x30) throw unsupported('a certificate choice other than X.509');
     return readCmsCertificate(c, 'SMGW_CMS_MALFORMED', 'embedded certificate');
   });
-  const ias = si.sid.issuerAndSerialNumber;
+  const ias = si.issuerAndSerialNumber;
   const signers = embedded.filter((c) => namesCertificate(ias, c));
   if (signers.length !== 1) {
     throw malformed(`the signer certificate is embedded ${signers.length} times (profile: once)`);
@@ -338,7 +321,7 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
   let digest: Uint8Array;
   let signingTime: Date;
   try {
-    contentType = AsnConvert.parse(singleValue(attrs, ID_CONTENT_TYPE, 'content-type'), ObjectIdentifierValue).value;
+    contentType = contentTypeOf(singleValue(attrs, ID_CONTENT_TYPE, 'content-type'));
     digest = new Uint8Array(
       AsnConvert.parse(singleValue(attrs, ID_MESSAGE_DIGEST, 'message-digest'), OctetString).buffer,
     );
@@ -347,7 +330,7 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
     if (isSmgwError(e)) throw e;
     throw malformed('a signed attribute does not parse', e);
   }
-  if (contentType !== eci.eContentType) throw badSignature('content-type attribute differs from eContentType');
+  if (contentType !== sd.eContentType) throw badSignature('content-type attribute differs from eContentType');
   if (!bytesEqual(digest, sha256(eContentBytes))) throw badSignature('message digest does not match the content');
 
   // A pinned sender is compared first: cheap, and a foreign or altered certificate stops here.
@@ -355,7 +338,7 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
     throw badSignature('the signer is not a trusted sender');
   }
   const key = verificationKeyOf(signer, 'SMGW_CMS_BAD_SIGNATURE', 'signer certificate');
-  const signature = new Uint8Array(si.signature.buffer);
+  const signature = si.signature;
   // RFC 5652 §5.4: the signature covers the DER SET OF signed attributes: the bytes received
   // with the [0] IMPLICIT tag replaced by the SET tag.
   const signedInput = Uint8Array.from(raw.signedAttrs);
@@ -371,5 +354,5 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
       throw badSignature('the sender certificate failed validation', e);
     }
   }
-  return { eContentType: eci.eContentType, eContent: eContentBytes, sender: signer.der, signingTime };
+  return { eContentType: sd.eContentType, eContent: eContentBytes, sender: signer.der, signingTime };
 }
