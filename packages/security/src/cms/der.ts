@@ -1,12 +1,11 @@
 /**
- * The few DER rules the containers must apply themselves: asn1-schema writes SET OF elements in
- * the order given, while DER (X.690 §11.6) sorts them by their encodings, and the signed
- * attributes are signed as a DER SET OF (RFC 5652 §5.4). Also a small DER writer (`tlv`,
- * `encodeDer`): the containers are written from their parts without the schema serialiser,
- * which cost more than the curve arithmetic of a seal (docs/benchmarks-security.md), and each
- * byte is copied once, also for a large payload.
+ * A small DER writer (`tlv`, `encodeDer`, `setOf`): the containers are written from their parts
+ * rather than through the schema serialiser, which cost more than the curve arithmetic of a
+ * seal (docs/benchmarks-security.md), and each byte is copied once, also for a large payload.
+ * DER rules the writer applies itself: definite minimal lengths, and SET OF elements sorted by
+ * their encodings (X.690 §11.6; the signed attributes are signed as a DER SET OF, RFC 5652 §5.4,
+ * and asn1-schema would write them in the order given).
  */
-import { concatBytes } from '@opensmgw/core';
 import { AsnConvert } from '@peculiar/asn1-schema';
 
 export function der(value: unknown): Uint8Array {
@@ -84,17 +83,4 @@ export function compareDer(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return a.length - b.length;
-}
-
-/** Sorts values by their DER encodings, as a DER SET OF must list them. */
-export function sortForSetOf<T>(values: readonly T[]): T[] {
-  return values
-    .map((v) => ({ v, d: der(v) }))
-    .sort((x, y) => compareDer(x.d, y.d))
-    .map((x) => x.v);
-}
-
-/** DER SET OF the given (already encoded) elements, sorted. */
-export function derSetOf(elements: readonly Uint8Array[]): Uint8Array {
-  return derTlv(0x31, concatBytes(...[...elements].sort(compareDer)));
 }

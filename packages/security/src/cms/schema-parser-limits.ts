@@ -11,26 +11,47 @@
  * primitive OCTET STRING and BIT STRING; a read of arbitrary bytes visits each offset at most
  * once, so it counts at most as many nodes as it has bytes in reach. Sans-I/O.
  */
-import { childrenOf, readTlv, type Tlv } from '../pki/der-structure.js';
+import type { Tlv } from '../pki/der-structure.js';
 
 /** asn1js DEFAULT_MAX_NODES and DEFAULT_MAX_CONTENT_LENGTH (asn1js 3.x, used by asn1-schema). */
 export const SCHEMA_PARSER_MAX_NODES = 10000;
 export const SCHEMA_PARSER_MAX_CONTENT = 16 * 1024 * 1024;
 
+/**
+ * One TLV with a low tag number and a definite length that fits before `limit`, or undefined
+ * (no exception: this runs on random bytes, where most reads fail).
+ */
+function peekTlv(bytes: Uint8Array, offset: number, limit: number): Tlv | undefined {
+  if (offset + 2 > limit) return undefined;
+  const tag = bytes[offset] as number;
+  if ((tag & 0x1f) === 0x1f) return undefined;
+  const first = bytes[offset + 1] as number;
+  let length = first;
+  let contentStart = offset + 2;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    if (n === 0 || n > 4 || offset + 2 + n > limit) return undefined;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + (bytes[offset + 2 + i] as number);
+    contentStart += n;
+  }
+  const end = contentStart + length;
+  if (end > limit) return undefined;
+  return { tag, constructed: (tag & 0x20) !== 0, start: offset, contentStart, end };
+}
+
 /** Upper bound of the nodes asn1js counts reading the well-formed TLV `tlv` (and what it holds). */
 export function nodeBound(bytes: Uint8Array, tlv: Tlv): number {
-  if (tlv.constructed) {
-    let children: Tlv[];
-    try {
-      children = childrenOf(bytes, tlv);
-    } catch {
-      return 1 + (tlv.end - tlv.contentStart);
-    }
-    let n = 1;
-    for (const c of children) n += nodeBound(bytes, c);
-    return n;
+  if (!tlv.constructed) return 1 + speculativeBound(bytes, tlv.tag, tlv.contentStart, tlv.end);
+  let n = 1;
+  for (let at = tlv.contentStart; at < tlv.end; ) {
+    const child = peekTlv(bytes, at, tlv.end);
+    // Children that are not well formed: asn1js reads no further than the content's bytes.
+    if (child === undefined) return 1 + (tlv.end - tlv.contentStart);
+    n += nodeBound(bytes, child);
+    at = child.end;
   }
-  return 1 + speculativeBound(bytes, tlv.tag, tlv.contentStart, tlv.end);
+  return n;
 }
 
 /** Nodes of the speculative BER read inside a primitive OCTET STRING (04) or BIT STRING (03). */
@@ -45,12 +66,9 @@ function speculativeBound(bytes: Uint8Array, tag: number, start: number, end: nu
  * at `end` (it stops at the first error, and never reads past the TLV's declared end).
  */
 function attemptBound(bytes: Uint8Array, start: number, end: number): number {
-  try {
-    const tlv = readTlv(bytes, start, end);
-    return nodeBound(bytes, tlv);
-  } catch {
-    // Not a DER TLV: bound by the bytes the read can reach.
-  }
+  const tlv = peekTlv(bytes, start, end);
+  if (tlv !== undefined) return nodeBound(bytes, tlv);
+  // Not a plain TLV: bound by the bytes the read can reach.
   const first = bytes[start] as number;
   let at = start + 1;
   if ((first & 0x1f) === 0x1f) {

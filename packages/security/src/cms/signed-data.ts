@@ -11,13 +11,13 @@
  * chain) goes into `certificates`.
  *
  * Verification is strict, so that every bit of a container matters: the input must be DER
- * (a strict TLV walk before the schema parser; the signature and the trust decision use the
- * signed attributes and certificates exactly as received), exactly the structures we write are
- * accepted (one signer, no CRLs, no unsigned attributes, the signer certificate embedded), the
- * signature must verify with the embedded signer certificate, and that certificate must be one
- * of the trusted senders (byte for byte) and/or pass the caller's validation (pki/ path
- * validation). Certificates other than the signer's are handed to `validateSender`; with
- * `trustedSenders` alone they are not used.
+ * (a strict TLV walk first, and what is read must re-encode to exactly the bytes received; the
+ * signature and the trust decision use the signed attributes and certificates exactly as
+ * received), exactly the structures we write are accepted (one signer, no CRLs, no unsigned
+ * attributes, the signer certificate embedded), the signature must verify with the embedded
+ * signer certificate, and that certificate must be one of the trusted senders (byte for byte)
+ * and/or pass the caller's validation (pki/ path validation). Certificates other than the
+ * signer's are handed to `validateSender`; with `trustedSenders` alone they are not used.
  */
 import { createHash } from 'node:crypto';
 import { bytesEqual, type Clock, concatBytes, isSmgwError, systemClock } from '@opensmgw/core';
@@ -26,7 +26,7 @@ import { Time } from '@peculiar/asn1-x509';
 import { verifySignature } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
-import { checkDer, childrenOf, encodingOf, type Tlv } from '../pki/der-structure.js';
+import { checkDer, childrenOf, contentOf, encodingOf, readTlv, type Tlv } from '../pki/der-structure.js';
 import { ObjectIdentifierValue } from './cms-asn1.js';
 import {
   type CmsCertificate,
@@ -257,6 +257,26 @@ function singleValue(attrs: readonly AttributeView[], type: string, name: string
   return values[0] as Uint8Array;
 }
 
+/**
+ * The message-digest value, an OCTET STRING: a primitive one (the container passed the DER walk)
+ * is its content octets, what the schema parser reads; anything else goes to the parser.
+ */
+function messageDigestOf(value: Uint8Array): Uint8Array {
+  if (value[0] === 0x04) {
+    const t = readTlvOrUndefined(value);
+    if (t !== undefined && t.end === value.length) return contentOf(value, t);
+  }
+  return new Uint8Array(AsnConvert.parse(value, OctetString).buffer);
+}
+
+function readTlvOrUndefined(bytes: Uint8Array): Tlv | undefined {
+  try {
+    return readTlv(bytes, 0);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The content-type attribute's OID (the same value each time: cached, schema-values.ts). */
 function contentTypeOf(value: Uint8Array): string {
   const oid = oidOf(value);
@@ -322,9 +342,7 @@ async function verifyChecked(bytes: Uint8Array, trust: SenderTrust): Promise<Ver
   let signingTime: Date;
   try {
     contentType = contentTypeOf(singleValue(attrs, ID_CONTENT_TYPE, 'content-type'));
-    digest = new Uint8Array(
-      AsnConvert.parse(singleValue(attrs, ID_MESSAGE_DIGEST, 'message-digest'), OctetString).buffer,
-    );
+    digest = messageDigestOf(singleValue(attrs, ID_MESSAGE_DIGEST, 'message-digest'));
     signingTime = AsnConvert.parse(singleValue(attrs, ID_SIGNING_TIME, 'signing-time'), Time).getTime();
   } catch (e) {
     if (isSmgwError(e)) throw e;
