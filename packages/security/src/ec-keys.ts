@@ -32,18 +32,57 @@ function badKey(message: string, cause?: unknown): SecurityModuleError {
   return new SecurityModuleError('SMGW_SM_BAD_PEER_KEY', message, cause === undefined ? {} : { cause });
 }
 
+/**
+ * DER SubjectPublicKeyInfo prefix per curve: for an uncompressed point of fixed length the
+ * encoding is always prefix || point, so it is serialised once per curve (CMS and ECDH build
+ * SPKIs for every ephemeral key).
+ */
+const spkiPrefixes = new Map<CurveName, Uint8Array>();
+
+function spkiPrefix(info: CurveInfo): Uint8Array {
+  let prefix = spkiPrefixes.get(info.name);
+  if (prefix === undefined) {
+    const placeholder = new Uint8Array(1 + 2 * info.size);
+    placeholder[0] = 0x04;
+    const spki = new SubjectPublicKeyInfo({
+      algorithm: new AlgorithmIdentifier({
+        algorithm: EC_PUBLIC_KEY_OID,
+        parameters: AsnSerializer.serialize(new ECParameters({ namedCurve: info.oid })),
+      }),
+      subjectPublicKey: placeholder.buffer as ArrayBuffer,
+    });
+    const der = new Uint8Array(AsnConvert.serialize(spki));
+    prefix = der.slice(0, der.length - placeholder.length);
+    spkiPrefixes.set(info.name, prefix);
+  }
+  return prefix;
+}
+
 /** Builds the DER SubjectPublicKeyInfo for an uncompressed point on `curve`. */
 export function spkiFromPoint(curve: CurveName, point: Uint8Array): Uint8Array {
   const info = CURVES[curve];
   checkPointShape(info, point);
-  const spki = new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({
-      algorithm: EC_PUBLIC_KEY_OID,
-      parameters: AsnSerializer.serialize(new ECParameters({ namedCurve: info.oid })),
-    }),
-    subjectPublicKey: new Uint8Array(point).buffer as ArrayBuffer,
-  });
-  return new Uint8Array(AsnConvert.serialize(spki));
+  const prefix = spkiPrefix(info);
+  const out = new Uint8Array(prefix.length + point.length);
+  out.set(prefix);
+  out.set(point, prefix.length);
+  return out;
+}
+
+/**
+ * node:crypto KeyObjects of keys made by parseSpki / publicKeyFromPoint (which import the key
+ * anyway, to check the point lies on the curve), so callers do not import the same key twice.
+ */
+const keyObjects = new WeakMap<EcPublicKey, KeyObject>();
+
+/** The KeyObject for `key` (imported once per EcPublicKey). */
+export function keyObjectOf(key: EcPublicKey): KeyObject {
+  let k = keyObjects.get(key);
+  if (k === undefined) {
+    k = toKeyObject(key.spki);
+    keyObjects.set(key, k);
+  }
+  return k;
 }
 
 /**
@@ -73,15 +112,17 @@ export function parseSpki(spki: Uint8Array): EcPublicKey {
   const point = new Uint8Array(parsed.subjectPublicKey);
   checkPointShape(info, point);
   const canonical = spkiFromPoint(info.name, point);
-  toKeyObject(canonical); // on-curve check by OpenSSL
-  return { curve: info.name, point, spki: canonical };
+  const key: EcPublicKey = { curve: info.name, point, spki: canonical };
+  keyObjects.set(key, toKeyObject(canonical)); // on-curve check by OpenSSL
+  return key;
 }
 
 /** An EcPublicKey from an uncompressed point, checked to lie on the curve. */
 export function publicKeyFromPoint(curve: CurveName, point: Uint8Array): EcPublicKey {
   const spki = spkiFromPoint(curve, point);
-  toKeyObject(spki);
-  return { curve, point: new Uint8Array(point), spki };
+  const key: EcPublicKey = { curve, point: new Uint8Array(point), spki };
+  keyObjects.set(key, toKeyObject(spki)); // on-curve check by OpenSSL
+  return key;
 }
 
 function checkPointShape(info: CurveInfo, point: Uint8Array): void {

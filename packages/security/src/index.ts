@@ -16,6 +16,7 @@ export {
 export {
   derToRawSignature,
   type EcPublicKey,
+  keyObjectOf,
   parseSpki,
   publicKeyFromPoint,
   rawToDerSignature,

@@ -28,7 +28,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { type Clock, systemClock, zeroize } from '@opensmgw/core';
 import { CURVES, type CurveName, type HashName, NODE_HASH, requireCurve, requireHash } from '../curves.js';
-import { type EcPublicKey, parseSpki, publicKeyFromPoint, toKeyObject } from '../ec-keys.js';
+import { type EcPublicKey, keyObjectOf, parseSpki, publicKeyFromPoint } from '../ec-keys.js';
 import { SecurityModuleError } from '../errors.js';
 import {
   type KeystoreContents,
@@ -314,7 +314,7 @@ export class SoftwareSecurityModule implements SecurityModule {
     const peerKey = peerPublicKey(s.curve, peer);
     let z: Buffer | undefined;
     try {
-      z = diffieHellman({ privateKey: s.privateKey, publicKey: toKeyObject(peerKey.spki) });
+      z = diffieHellman({ privateKey: s.privateKey, publicKey: keyObjectOf(peerKey) });
       return Uint8Array.from(z);
     } catch (e) {
       throw new SecurityModuleError('SMGW_SM_BAD_PEER_KEY', 'key agreement with the peer key failed', { cause: e });
