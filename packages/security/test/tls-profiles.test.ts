@@ -240,7 +240,7 @@ describe('hostile configuration', () => {
           try {
             tlsProfile({ ...good, [field]: value } as unknown as TlsProfileConfig);
           } catch (e) {
-            assert.ok(isSmgwError(e), `${field}=${String(value)}: ${String(e)}`);
+            assert.ok(isSmgwError(e), `${field}=${fc.stringify(value)}: ${String(e)}`);
           }
         },
       ),
