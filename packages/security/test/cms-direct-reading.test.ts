@@ -26,7 +26,6 @@ import {
   readAuthEnvelopedDataBySchema,
   readAuthEnvelopedDataDirectly,
 } from '../src/cms/auth-enveloped-data-view.js';
-import { derTlv } from '../src/cms/der.js';
 import {
   createAuthEnvelopedData,
   createSignedData,
@@ -38,6 +37,7 @@ import {
 } from '../src/cms/index.js';
 import { ID_CT_AUTH_ENVELOPED_DATA } from '../src/cms/oids.js';
 import { readSignedDataBySchema, readSignedDataDirectly, type SignedDataView } from '../src/cms/signed-data-view.js';
+import { derTlv } from '../src/der-writer.js';
 import { checkDer, childrenOf, encodingOf, type Tlv } from '../src/pki/der-structure.js';
 import { makeTestPki, type Party, recipientOf, signerOf, type TestPki } from './cms-fixtures.js';
 

@@ -18,11 +18,11 @@ import { concatBytes } from '@opensmgw/core';
 import type { EncryptedContentInfo, KeyAgreeRecipientInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { der } from '../der-writer.js';
 import { CmsError } from '../errors.js';
 import { checkDer, childrenOf, contentOf, encodingOf, type Tlv } from '../pki/der-structure.js';
 import { AuthEnvelopedData } from './cms-asn1.js';
 import type { IssuerAndSerial } from './cms-certificate.js';
-import { der } from './der.js';
 import {
   type AlgorithmView,
   algorithmAt,

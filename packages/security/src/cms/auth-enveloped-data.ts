@@ -27,6 +27,7 @@ import { ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { CURVES, type CurveName } from '../curves.js';
+import { type DerPart, encodeDer, setOf, tlv } from '../der-writer.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
 import { aesKeyUnwrap, aesKeyWrap } from './aes-key-wrap.js';
@@ -45,7 +46,6 @@ import {
   publicKeyOf,
   readCmsCertificate,
 } from './cms-certificate.js';
-import { type DerPart, encodeDer, setOf, tlv } from './der.js';
 import type { AlgorithmView } from './direct-reading.js';
 import { eckaEgReceive, eckaEgSendTo } from './ecka-eg.js';
 import { readingHostileInput, requireBytes } from './hostile-input.js';

@@ -12,11 +12,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { bytesEqual } from '@opensmgw/core';
 import { CURVES, type CurveName } from '../curves.js';
+import { type DerTlv, tlv } from '../der-writer.js';
 import { type EcPublicKey, parseSpki, toKeyObject } from '../ec-keys.js';
 import { CmsError, type CmsErrorCode } from '../errors.js';
 import { checkDer, childrenOf, contentOf, encodingOf, type Tlv } from '../pki/der-structure.js';
 import { BytesCache } from './bytes-cache.js';
-import { type DerTlv, tlv } from './der.js';
 import { reencodedName } from './schema-values.js';
 
 export interface CmsCertificate {

@@ -8,9 +8,9 @@
 import { bytesEqual } from '@opensmgw/core';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
+import { der } from '../der-writer.js';
 import { BytesCache } from './bytes-cache.js';
 import { ObjectIdentifierValue } from './cms-asn1.js';
-import { der } from './der.js';
 
 export interface ParsedOid {
   /** The dotted form, as the schema parser reads it. */

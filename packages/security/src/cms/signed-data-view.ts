@@ -21,10 +21,10 @@ import { bytesEqual } from '@opensmgw/core';
 import { SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { type DerPart, der, encodeDer, tlv } from '../der-writer.js';
 import { CmsError } from '../errors.js';
 import { childrenOf, contentOf, encodingOf, type Tlv } from '../pki/der-structure.js';
 import type { IssuerAndSerial } from './cms-certificate.js';
-import { type DerPart, der, encodeDer, tlv } from './der.js';
 import {
   type AlgorithmView,
   algorithmAt,

@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { bytesEqual, type Clock, concatBytes, isSmgwError, systemClock } from '@opensmgw/core';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Time } from '@peculiar/asn1-x509';
+import { type DerPart, der, derTlv, encodeDer, setOf, tlv } from '../der-writer.js';
 import { verifySignature } from '../ec-keys.js';
 import { CmsError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
@@ -36,7 +37,6 @@ import {
   readCmsCertificate,
   verificationKeyOf,
 } from './cms-certificate.js';
-import { type DerPart, der, derTlv, encodeDer, setOf, tlv } from './der.js';
 import { readingHostileInput, requireBytes } from './hostile-input.js';
 import {
   ID_CONTENT_TYPE,

@@ -7,6 +7,7 @@
  * Sans-I/O apart from the module call: time and serial numbers are parameters (the call site takes
  * them from a Clock and from `module.random`).
  */
+
 import { bytesEqual, concatBytes } from '@opensmgw/core';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
@@ -23,6 +24,7 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import { ECDSA_OIDS, type HashName } from '../curves.js';
+import { derTlv } from '../der-writer.js';
 import { type EcPublicKey, parseSpki, verifySignature } from '../ec-keys.js';
 import { PkiError } from '../errors.js';
 import type { SecurityModule } from '../module/security-module.js';
@@ -188,17 +190,4 @@ export function assembleSigned(tbsDer: Uint8Array, hash: HashName, signature: Ui
   const alg = new Uint8Array(AsnConvert.serialize(signatureAlgorithm(hash)));
   const bitString = derTlv(0x03, concatBytes(new Uint8Array([0]), signature));
   return derTlv(0x30, concatBytes(tbsDer, alg, bitString));
-}
-
-export function derTlv(tag: number, content: Uint8Array): Uint8Array {
-  const n = content.length;
-  const len =
-    n < 0x80
-      ? [n]
-      : n < 0x100
-        ? [0x81, n]
-        : n < 0x10000
-          ? [0x82, n >> 8, n & 0xff]
-          : [0x83, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-  return concatBytes(new Uint8Array([tag, ...len]), content);
 }

@@ -1,5 +1,6 @@
 /**
- * A small DER writer (`tlv`, `encodeDer`, `setOf`): the containers are written from their parts
+ * A small DER writer (`tlv`, `derTlv`, `encodeDer`, `setOf`), shared by the PKI builders and CMS:
+ * the containers are written from their parts
  * rather than through the schema serialiser, which cost more than the curve arithmetic of a
  * seal (docs/benchmarks-security.md), and each byte is copied once, also for a large payload.
  * DER rules the writer applies itself: definite minimal lengths, and SET OF elements sorted by
