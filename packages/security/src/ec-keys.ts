@@ -131,6 +131,20 @@ function checkPointShape(info: CurveInfo, point: Uint8Array): void {
   }
 }
 
+/**
+ * A peer's public key for ECKA-DH with a key on `curve` (SecurityModule.ecdh contract): an
+ * uncompressed point or a DER SPKI, on that curve. SMGW_SM_BAD_PEER_KEY otherwise. Shared by
+ * every backend so they refuse the same keys with the same words.
+ */
+export function peerKeyOnCurve(curve: CurveName, peer: unknown): EcPublicKey {
+  if (!(peer instanceof Uint8Array) || peer.length === 0) {
+    throw badKey('peer public key must be a non-empty Uint8Array');
+  }
+  const key = peer[0] === 0x30 ? parseSpki(peer) : publicKeyFromPoint(curve, peer);
+  if (key.curve !== curve) throw badKey(`peer key is on ${key.curve}, the slot's key on ${curve}`);
+  return key;
+}
+
 /** node:crypto KeyObject for a DER SPKI; SMGW_SM_BAD_PEER_KEY if OpenSSL refuses it. */
 export function toKeyObject(spki: Uint8Array): KeyObject {
   try {

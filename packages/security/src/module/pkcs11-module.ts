@@ -20,7 +20,7 @@ import { AsnConvert, AsnSerializer } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import type * as Pkcs11Js from 'pkcs11js';
 import { CURVES, type CurveName, curveByOid, type HashName, NODE_HASH, requireCurve, requireHash } from '../curves.js';
-import { type EcPublicKey, parseSpki, publicKeyFromPoint, rawToDerSignature } from '../ec-keys.js';
+import { type EcPublicKey, peerKeyOnCurve, publicKeyFromPoint, rawToDerSignature } from '../ec-keys.js';
 import { SecurityModuleError } from '../errors.js';
 import { fromPkcs11Error } from './pkcs11-errors.js';
 import {
@@ -210,7 +210,7 @@ export class Pkcs11SecurityModule implements SecurityModule {
     this.#open();
     requireBytes(peer, 'peer public key');
     const key = this.#requireKey(slot);
-    const peerKey = peerPublicKey(key.curve, peer);
+    const peerKey = peerKeyOnCurve(key.curve, peer);
     const a = this.#api;
     const size = CURVES[key.curve].size;
     // ECKA-DH (TR-03111 §4.3.1) on the token; the derived Z is a session object that is read and
@@ -524,15 +524,6 @@ function unwrapEcPoint(value: Uint8Array, size: number): Uint8Array {
     throw new SecurityModuleError('SMGW_SM_BACKEND', 'the token returned a CKA_EC_POINT that is not a point');
   }
   return value.subarray(offset);
-}
-
-/** The peer key as an uncompressed point on `curve`; SPKI accepted (interface contract). */
-function peerPublicKey(curve: CurveName, peer: Uint8Array): EcPublicKey {
-  const key = peer[0] === 0x30 ? parseSpki(peer) : publicKeyFromPoint(curve, peer);
-  if (key.curve !== curve) {
-    throw new SecurityModuleError('SMGW_SM_BAD_PEER_KEY', `peer key is on ${key.curve}, the slot's key on ${curve}`);
-  }
-  return key;
 }
 
 /** The DER subject Name of a certificate, or an empty Name when the bytes are no certificate. */

@@ -28,7 +28,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { type Clock, systemClock, zeroize } from '@opensmgw/core';
 import { CURVES, type CurveName, type HashName, NODE_HASH, requireCurve, requireHash } from '../curves.js';
-import { type EcPublicKey, keyObjectOf, parseSpki, publicKeyFromPoint } from '../ec-keys.js';
+import { type EcPublicKey, keyObjectOf, parseSpki, peerKeyOnCurve } from '../ec-keys.js';
 import { SecurityModuleError } from '../errors.js';
 import {
   type KeystoreContents,
@@ -311,7 +311,7 @@ export class SoftwareSecurityModule implements SecurityModule {
   async ecdh(slot: string, peer: Uint8Array): Promise<Uint8Array> {
     this.#live();
     const s = this.#key(checkSlotName(slot));
-    const peerKey = peerPublicKey(s.curve, peer);
+    const peerKey = peerKeyOnCurve(s.curve, peer);
     let z: Buffer | undefined;
     try {
       z = diffieHellman({ privateKey: s.privateKey, publicKey: keyObjectOf(peerKey) });
@@ -402,18 +402,6 @@ export class SoftwareSecurityModule implements SecurityModule {
 
 function copyKey(k: EcPublicKey): EcPublicKey {
   return { curve: k.curve, point: Uint8Array.from(k.point), spki: Uint8Array.from(k.spki) };
-}
-
-/** A peer key given as an uncompressed point or a DER SPKI, on `curve`, else SMGW_SM_BAD_PEER_KEY. */
-function peerPublicKey(curve: CurveName, peer: unknown): EcPublicKey {
-  if (!(peer instanceof Uint8Array) || peer.length === 0) {
-    throw new SecurityModuleError('SMGW_SM_BAD_PEER_KEY', 'peer public key must be a non-empty Uint8Array');
-  }
-  const key = peer[0] === 0x04 ? publicKeyFromPoint(curve, peer) : parseSpki(peer);
-  if (key.curve !== curve) {
-    throw new SecurityModuleError('SMGW_SM_BAD_PEER_KEY', `peer key is on ${key.curve}, the slot key on ${curve}`);
-  }
-  return key;
 }
 
 async function secretOf(options: SoftwareSecurityModuleOptions): Promise<KeystoreSecret> {
