@@ -342,10 +342,18 @@ describe('wake-up codec', () => {
   });
 
   it('round-trips every field combination (property)', () => {
-    const idChars = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    // Every DKE/FLAG ID the gateway-id rule allows: E or e, a 3-letter flag, 10 digits.
+    const gatewayIdArb = fc
+      .tuple(
+        fc.constantFrom('E', 'e'),
+        fc.string({ unit: fc.constantFrom(...letters), minLength: 3, maxLength: 3 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 10, maxLength: 10 }),
+      )
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(
-        fc.string({ unit: fc.constantFrom(...idChars), minLength: 14, maxLength: 14 }),
+        gatewayIdArb,
         fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
         fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
         fc.constantFrom(...CURVE_NAMES),

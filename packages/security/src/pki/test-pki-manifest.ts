@@ -4,7 +4,9 @@
  * decisions around them (serials, validity periods, which entries a CRL lists). The directory
  * layout is a contract with the PKI checks (docs/pki.md); `test-pki.ts` does the I/O.
  */
+
 import { PkiError } from '../errors.js';
+import { isGatewayId } from '../gateway-id.js';
 import type { CrlReasonName, GeneralNameSpec } from './certificate-extensions.js';
 import type { EndUserRole, EndUserType } from './certificate-profiles.js';
 
@@ -103,8 +105,6 @@ export interface TestPkiManifest {
   readonly crlNumber: { readonly root: number; readonly subca: number };
 }
 
-/** DKE/FLAG-style gateway ID: E + 3-letter manufacturer flag + 10 digits (spec notes §7.2). */
-export const GATEWAY_ID_PATTERN = /^E[A-Za-z]{3}[0-9]{10}$/;
 export const DEFAULT_GATEWAY_ID = 'EOSM0100000001';
 /** Entity names are directory names: same rule as slot names. */
 export const ENTITY_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
@@ -114,7 +114,7 @@ function bad(message: string): PkiError {
 }
 
 export function checkGatewayId(id: unknown): string {
-  if (typeof id !== 'string' || !GATEWAY_ID_PATTERN.test(id)) {
+  if (!isGatewayId(id)) {
     throw bad(`gateway ID ${JSON.stringify(id)} is not E + 3 letters + 10 digits (e.g. ${DEFAULT_GATEWAY_ID})`);
   }
   return id;

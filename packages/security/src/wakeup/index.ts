@@ -1,11 +1,10 @@
+export { GATEWAY_ID_LENGTH, GATEWAY_ID_PATTERN, isGatewayId } from '../gateway-id.js';
 // Public surface of wakeup/: the wake-up packet codec, the GWA-side signer, the gateway-side verifier.
 export {
   assembleWakeupPacket,
   checkGatewayId,
   decodeWakeupPacket,
   encodeWakeupBody,
-  GATEWAY_ID_LENGTH,
-  GATEWAY_ID_PATTERN,
   SMS_MAX_OCTETS,
   WAKEUP_BODY_LENGTH,
   WAKEUP_MAGIC,

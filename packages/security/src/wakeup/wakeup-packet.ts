@@ -12,7 +12,7 @@
  * |      0 |    2 | magic `57 55` ("WU")                                                      |
  * |      2 |    1 | format version, `01`                                                      |
  * |      3 |    1 | signature algorithm: high nibble curve, low nibble hash (see tables below)|
- * |      4 |   14 | recipient gateway ID: the DKE/FLAG device ID, 14 ASCII `[0-9A-Za-z]`      |
+ * |      4 |   14 | recipient gateway ID: DKE/FLAG device ID, `[Ee][A-Za-z]{3}[0-9]{10}`     |
  * |     18 |    8 | timestamp: uint64, milliseconds since 1970-01-01T00:00:00Z (≤ 2^53-1)     |
  * |     26 |    8 | sequence: uint64, breaks ties between packets of the same millisecond     |
  * |     34 |   2n | ECDSA signature r‖s, each n bytes (n = curve size) over bytes 0..33       |
@@ -37,8 +37,10 @@
  * Any input that is not exactly this layout is `SMGW_WAKEUP_MALFORMED` with a `detail.reason`;
  * the decoder throws nothing else.
  */
+
 import { CURVES, type CurveName, type HashName } from '../curves.js';
 import { WakeupError } from '../errors.js';
+import { GATEWAY_ID_LENGTH, isGatewayId } from '../gateway-id.js';
 
 export const WAKEUP_MAGIC = Uint8Array.of(0x57, 0x55);
 export const WAKEUP_VERSION = 1;
@@ -48,13 +50,6 @@ export const WAKEUP_BODY_LENGTH = 34;
 export const WAKEUP_MAX_LENGTH = WAKEUP_BODY_LENGTH + 2 * 64;
 /** An 8-bit data SMS carries 140 octets: packets on 256- and 384-bit curves fit. */
 export const SMS_MAX_OCTETS = 140;
-export const GATEWAY_ID_LENGTH = 14;
-/**
- * DKE/FLAG device IDs seen in the field look like `EOSM0100000001` or `ethe0300004261`
- * (spec notes §7.2): letters and digits only, in either case. We check only the charset and
- * length, not the inner structure, which we could not confirm [M].
- */
-export const GATEWAY_ID_PATTERN = /^[0-9A-Za-z]{14}$/;
 
 const CURVE_CODES: Readonly<Record<CurveName, number>> = {
   brainpoolP256r1: 1,
@@ -108,8 +103,8 @@ function malformed(message: string, detail: Record<string, unknown>): WakeupErro
 
 /** Throws SMGW_WAKEUP_BAD_ARGUMENT unless `id` is a 14-character DKE/FLAG ID. */
 export function checkGatewayId(id: unknown): string {
-  if (typeof id !== 'string' || !GATEWAY_ID_PATTERN.test(id)) {
-    throw badArgument(`gateway ID must be ${GATEWAY_ID_LENGTH} ASCII letters or digits (e.g. EOSM0100000001)`, {
+  if (!isGatewayId(id)) {
+    throw badArgument(`gateway ID must be E + 3 letters + 10 digits (e.g. EOSM0100000001)`, {
       field: 'gatewayId',
     });
   }
@@ -196,8 +191,8 @@ export function decodeWakeupPacket(bytes: unknown): WakeupPacket {
   }
   let gatewayId = '';
   for (let i = 0; i < GATEWAY_ID_LENGTH; i++) gatewayId += String.fromCharCode(bytes[4 + i] as number);
-  if (!GATEWAY_ID_PATTERN.test(gatewayId)) {
-    throw malformed('gateway ID is not 14 ASCII letters or digits', { reason: 'gatewayId', offset: 4 });
+  if (!isGatewayId(gatewayId)) {
+    throw malformed('gateway ID is not E + 3 letters + 10 digits', { reason: 'gatewayId', offset: 4 });
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const timestamp = view.getBigUint64(18);
