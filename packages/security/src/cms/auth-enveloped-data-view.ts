@@ -17,7 +17,6 @@
 import { concatBytes } from '@opensmgw/core';
 import type { EncryptedContentInfo, KeyAgreeRecipientInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { der } from '../der-writer.js';
 import { CmsError } from '../errors.js';
 import { checkDer, childrenOf, contentOf, encodingOf, type Tlv } from '../pki/der-structure.js';
@@ -26,6 +25,7 @@ import type { IssuerAndSerial } from './cms-certificate.js';
 import {
   type AlgorithmView,
   algorithmAt,
+  algorithmViewOf,
   need,
   nonEmpty,
   oidAt,
@@ -78,15 +78,11 @@ export function readAuthEnvelopedDataBySchema(bytes: Uint8Array): AuthEnvelopedD
     version: aed.version,
     hasAuthAttrs: aed.authAttrs !== undefined,
     contentType: eci.contentType,
-    contentEncryptionAlgorithm: algorithmView(eci.contentEncryptionAlgorithm),
+    contentEncryptionAlgorithm: algorithmViewOf(eci.contentEncryptionAlgorithm),
     encryptedContent: encryptedContentOf(eci),
     mac: new Uint8Array(aed.mac.buffer),
     recipientInfos: aed.recipientInfos.map((ri) => (ri.kari ? kariView(ri.kari) : undefined)),
   };
-}
-
-function algorithmView(a: AlgorithmIdentifier): AlgorithmView {
-  return { algorithm: a.algorithm, parameters: a.parameters };
 }
 
 function encryptedContentOf(eci: EncryptedContentInfo): Uint8Array | undefined {
@@ -103,9 +99,9 @@ function kariView(kari: KeyAgreeRecipientInfo): KeyAgreeRecipientInfoView {
     originatorKey:
       opk === undefined
         ? undefined
-        : { algorithm: algorithmView(opk.algorithm), publicKey: new Uint8Array(opk.publicKey) },
+        : { algorithm: algorithmViewOf(opk.algorithm), publicKey: new Uint8Array(opk.publicKey) },
     ukm: kari.ukm === undefined ? undefined : new Uint8Array(kari.ukm.buffer),
-    keyEncryptionAlgorithm: algorithmView(kari.keyEncryptionAlgorithm),
+    keyEncryptionAlgorithm: algorithmViewOf(kari.keyEncryptionAlgorithm),
     recipientEncryptedKeys: kari.recipientEncryptedKeys.map((rek) => {
       const ias = rek.rid.issuerAndSerialNumber;
       return {

@@ -7,6 +7,7 @@
  */
 import { bytesEqual } from '@opensmgw/core';
 import { AsnAnyConverter } from '@peculiar/asn1-schema';
+import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { childrenOf, encodingOf, type Tlv } from '../pki/der-structure.js';
 import { BytesCache } from './bytes-cache.js';
 import { oidOf } from './schema-values.js';
@@ -15,6 +16,11 @@ export interface AlgorithmView {
   readonly algorithm: string;
   /** As asn1-schema reads ANY: the TLV's bytes, null for NULL, undefined when absent. */
   readonly parameters: ArrayBuffer | null | undefined;
+}
+
+/** The same view of an AlgorithmIdentifier the schema parser produced (the fallback readers). */
+export function algorithmViewOf(a: AlgorithmIdentifier): AlgorithmView {
+  return { algorithm: a.algorithm, parameters: a.parameters };
 }
 
 /** Thrown inside a direct reader for "not the shape it reads". */

@@ -20,7 +20,6 @@
 import { bytesEqual } from '@opensmgw/core';
 import { SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { type DerPart, der, encodeDer, tlv } from '../der-writer.js';
 import { CmsError } from '../errors.js';
 import { childrenOf, contentOf, encodingOf, type Tlv } from '../pki/der-structure.js';
@@ -28,6 +27,7 @@ import type { IssuerAndSerial } from './cms-certificate.js';
 import {
   type AlgorithmView,
   algorithmAt,
+  algorithmViewOf,
   anyReencodes,
   need,
   nonEmpty,
@@ -93,16 +93,12 @@ export function readSignedDataBySchema(bytes: Uint8Array): SignedDataView {
   const single = eci.eContent?.single;
   return {
     version: sd.version,
-    digestAlgorithms: sd.digestAlgorithms.map(algorithmView),
+    digestAlgorithms: sd.digestAlgorithms.map(algorithmViewOf),
     eContentType: eci.eContentType,
     eContent: single === undefined ? undefined : new Uint8Array(single.buffer),
     hasCrls: sd.crls !== undefined,
     signerInfos: sd.signerInfos.map(signerInfoView),
   };
-}
-
-function algorithmView(a: AlgorithmIdentifier): AlgorithmView {
-  return { algorithm: a.algorithm, parameters: a.parameters };
 }
 
 function signerInfoView(si: SignerInfo): SignerInfoView {
@@ -120,12 +116,12 @@ function signerInfoView(si: SignerInfo): SignerInfoView {
               return issuer;
             },
           },
-    digestAlgorithm: algorithmView(si.digestAlgorithm),
+    digestAlgorithm: algorithmViewOf(si.digestAlgorithm),
     signedAttrs: si.signedAttrs?.map((a) => ({
       attrType: a.attrType,
       attrValues: a.attrValues.map((v) => new Uint8Array(v)),
     })),
-    signatureAlgorithm: algorithmView(si.signatureAlgorithm),
+    signatureAlgorithm: algorithmViewOf(si.signatureAlgorithm),
     signature: new Uint8Array(si.signature.buffer),
     hasUnsignedAttrs: si.unsignedAttrs !== undefined,
   };
