@@ -133,7 +133,7 @@ function registerInit(pki: Command): void {
       ].join('\n'),
     )
     .argument('<dir>', 'directory to create')
-    .option('--gateway-id <id>', 'DKE/FLAG gateway ID: E + 3 letters + 10 digits', DEFAULT_GATEWAY_ID)
+    .option('--gateway-id <id>', 'DKE/FLAG gateway ID: E or e + 3 letters + 10 digits', DEFAULT_GATEWAY_ID)
     .option('--force', 'replace an existing non-empty directory')
     .option('--root-years <n>', 'root validity in years (default 10)', positiveNumber('--root-years'))
     .option('--subca-years <n>', 'Sub-CA validity in years (default 7)', positiveNumber('--subca-years'))
