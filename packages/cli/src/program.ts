@@ -1,6 +1,9 @@
 /** The `smgw` command tree. Each subcommand lives in `commands/`, registered here. */
 import { Command } from 'commander';
 import { registerCms } from './commands/cms.js';
+import { registerDevices } from './commands/devices.js';
+import { registerGateway } from './commands/gateway.js';
+import { registerHeadend } from './commands/headend.js';
 import { registerPki } from './commands/pki.js';
 import { registerSmlDecode } from './commands/sml-decode.js';
 import { registerWakeup } from './commands/wakeup.js';
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   registerPki(program);
   registerCms(program);
   registerWakeup(program);
+  registerGateway(program);
+  registerHeadend(program);
+  registerDevices(program);
 
   return program;
 }
