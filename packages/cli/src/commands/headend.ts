@@ -1,6 +1,12 @@
-/** `smgw headend ...`: see registerX below. */
+/** `smgw headend gwa ...` and `smgw headend emt ...`: the head-end servers and their operator commands. */
 import type { Command } from 'commander';
+import { registerHeadendEmt } from './headend-emt.js';
+import { registerHeadendGwa } from './headend-gwa.js';
 
 export function registerHeadend(program: Command): void {
-  program.command('headend').description('headend commands (being built)');
+  const headend = program
+    .command('headend')
+    .description('head-end: the gateway administrator (GWA) and external market participant (EMT) servers');
+  registerHeadendGwa(headend);
+  registerHeadendEmt(headend);
 }
