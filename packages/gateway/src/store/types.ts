@@ -114,9 +114,21 @@ export interface NewLogEntry {
   readonly user?: string;
 }
 
+/** The newest entry of a log: what a GWA remembers to detect a truncated log (a chain alone cannot). */
+export interface LogHead {
+  readonly index: number;
+  readonly hash: string;
+}
+
 export type LogVerifyResult =
   | { readonly ok: true; readonly log: LogName; readonly entries: number; readonly head: string }
-  | { readonly ok: false; readonly log: LogName; readonly entries: number; readonly brokenAt: number; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly log: LogName;
+      readonly entries: number;
+      readonly brokenAt: number;
+      readonly reason: string;
+    };
 
 /** Everything a TAF period close writes, in one transaction (crash: all or nothing). */
 export interface TafCommit {
@@ -127,6 +139,8 @@ export interface TafCommit {
   readonly deliveries: readonly NewDelivery[];
   readonly consumerLog: readonly NewLogEntry[];
   readonly calibrationLog: readonly NewLogEntry[];
+  /** Time stamped on the log entries (ms since the epoch); default: the store's clock. */
+  readonly timeMs?: number;
 }
 
 export interface GatewayStore extends ReadingSource {
@@ -173,6 +187,8 @@ export interface GatewayStore extends ReadingSource {
   /** Entries with index ≥ fromIndex, ascending, at most `count` (≤ 1500); consumer log filtered by user when given. */
   readLog(log: LogName, fromIndex: number, count: number, user?: string): LogEntry[];
   verifyLog(log: LogName): LogVerifyResult;
+  /** The newest entry's index and hash (undefined: empty log). Cutting the tail off a chain keeps it valid: compare heads. */
+  logHead(log: LogName): LogHead | undefined;
 
   // --- small persistent state (wake-up replay state, time offset, WAN identity, schedule) ---
   getState<T = unknown>(key: string): T | undefined;
