@@ -126,7 +126,9 @@ describe('ConsumptionCurve', () => {
           for (const g of gaps) {
             t += g;
             const cur = c.read(t).values.filter((v) => v.quantity !== 'power');
-            cur.forEach((v, i) => assert.ok(v.value >= (prev[i]?.value ?? 0)));
+            cur.forEach((v, i) => {
+              assert.ok(v.value >= (prev[i]?.value ?? 0));
+            });
             prev = cur;
           }
         },
