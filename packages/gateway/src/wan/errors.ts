@@ -30,6 +30,8 @@ export type WanErrorCode =
   | 'SMGW_WAN_IDENTITY_UNAVAILABLE'
   /** A wake-up datagram larger than any wake-up packet (dropped unread). */
   | 'SMGW_WAN_WAKEUP_OVERSIZED'
+  /** A valid wake-up whose replay state could not be persisted (not acted on). */
+  | 'SMGW_WAN_WAKEUP_UNSAVED'
   /** An admin job the gateway cannot carry out (e.g. deleting an unknown profile). */
   | 'SMGW_WAN_JOB_FAILED';
 
