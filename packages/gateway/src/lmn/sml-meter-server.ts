@@ -1,0 +1,352 @@
+/**
+ * The LMN TLS server for wired/IP meters (spec notes §3.5; docs/wire-protocols.md "SML meter
+ * over TLS"): meters connect with their self-signed LMN certificate, which the gateway pins from
+ * the meter profiles, and push SML files (transport v1) holding GetListResponse register values.
+ *
+ * - TLS: lmnServerProfile + createProfileServer (TLS 1.2, the TR-03116-3 suites and groups,
+ *   mutual authentication against the pins). Session limits 31 days / 5 MB through a
+ *   SessionLedger with DEFAULT_SESSION_POLICIES.lmn.
+ * - The meter is identified by the SHA-256 fingerprint of the certificate it authenticated
+ *   with, never by the server ID inside SML. The fingerprint is checked on every connection,
+ *   resumed ones included: a session resumed after its meter was removed is refused.
+ * - updateMeters: new pins apply to new handshakes (the secure context is replaced and the
+ *   peer check delegates to the current profile); open connections of meters no longer
+ *   active are closed.
+ * - The SML stream is decoded incrementally with a bounded frame size; anything that is not a
+ *   well-formed SML frame (garbage between frames, a damaged or oversize frame, an undecodable
+ *   file) drops the connection with a system-log event.
+ * - Capture time: the entry's valTime when it is an absolute time (timestamp or local
+ *   timestamp), else the receive time. Values are stored with counter null: the TLS session
+ *   protects the stream against replay.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { isSmgwError, type TimerClock, toHex } from '@opensmgw/core';
+import type { MeterProfile } from '@opensmgw/protocol';
+import {
+  createProfileServer,
+  DEFAULT_SESSION_POLICIES,
+  lmnServerProfile,
+  type ProfileServer,
+  SessionLedger,
+  type SessionPolicy,
+  type TlsKeyReference,
+  type TlsServerProfile,
+} from '@opensmgw/security';
+import {
+  decodeSmlFile,
+  dlmsUnitSymbol,
+  type SmlListEntry,
+  SmlTransportSplitter,
+  type TransportEvent,
+} from '@opensmgw/sml';
+import type { EventLog } from '../core/event-log.js';
+import type { GatewayStore, NewReading } from '../store/types.js';
+import { LmnError } from './errors.js';
+
+export interface SmlMeterServerOptions {
+  readonly store: GatewayStore;
+  readonly events: EventLog;
+  readonly clock: TimerClock;
+  /** The gateway's LMN TLS key (security module slot `lmn-tls`). */
+  readonly key: TlsKeyReference;
+  /** The gateway's self-signed LMN certificate (PEM). */
+  readonly certificatePem: string;
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  readonly statusWord: () => number;
+  /** Largest SML transport frame accepted on the wire. Default 64 KiB. */
+  readonly maxFrameBytes?: number;
+  /** Most simultaneous connections. Default 256. */
+  readonly maxConnections?: number;
+  /** Default DEFAULT_SESSION_POLICIES.lmn (31 days, 5,000,000 bytes). */
+  readonly sessionPolicy?: SessionPolicy;
+}
+
+interface SmlMeter {
+  readonly meterId: string;
+  readonly channels: ReadonlySet<string>;
+  readonly certificatePem: string;
+}
+
+interface Connection {
+  readonly meter: SmlMeter;
+  readonly fingerprint: string;
+  readonly splitter: SmlTransportSplitter;
+  readonly remote: string;
+}
+
+/** SHA-256 over the certificate's DER, lower-case hex. */
+export function certificateFingerprint(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** DLMS unit symbols as the store writes them (ASCII: "m3", not "m³"). */
+function unitText(code: number | undefined): string {
+  const s = dlmsUnitSymbol(code);
+  return s === null ? '' : s.replace('³', '3').replace('²', '2');
+}
+
+export class SmlMeterServer {
+  readonly #o: SmlMeterServerOptions;
+  readonly #ledger: SessionLedger;
+  readonly #maxFrameBytes: number;
+  #meters = new Map<string, SmlMeter>();
+  #profile: TlsServerProfile;
+  #server: ProfileServer | undefined;
+  readonly #connections = new Map<TLSSocket, Connection>();
+  #closed = false;
+
+  constructor(options: SmlMeterServerOptions) {
+    this.#o = options;
+    this.#maxFrameBytes = options.maxFrameBytes ?? 64 * 1024;
+    this.#ledger = new SessionLedger({
+      policy: options.sessionPolicy ?? DEFAULT_SESSION_POLICIES.lmn,
+      clock: options.clock,
+    });
+    this.#profile = this.#buildProfile();
+  }
+
+  /** Open, authenticated meter connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /**
+   * Takes the current meter profiles: the pinned certificates of active 'tls-sml' meters. New
+   * handshakes use the new pins at once; connections of meters no longer listed are closed.
+   */
+  updateMeters(profiles: readonly MeterProfile[]): void {
+    const meters = new Map<string, SmlMeter>();
+    for (const p of profiles) {
+      if (!p.active || p.access.type !== 'tls-sml') continue;
+      let fp: string;
+      try {
+        fp = certificateFingerprint(new X509Certificate(p.access.certificatePem).raw);
+      } catch {
+        this.#event(
+          'LMN_PROFILE_CERT_INVALID',
+          p.meterId,
+          'pinned certificate cannot be parsed; meter not accepted',
+          3,
+        );
+        continue;
+      }
+      meters.set(fp, { meterId: p.meterId, channels: new Set(p.channels), certificatePem: p.access.certificatePem });
+    }
+    this.#meters = meters;
+    this.#profile = this.#buildProfile();
+    this.#server?.setSecureContext(this.#profile.options);
+    for (const [socket, c] of this.#connections) {
+      const now = meters.get(c.fingerprint);
+      if (now === undefined || now.meterId !== c.meter.meterId) {
+        this.#drop(socket, 'LMN_METER_REMOVED', c.meter.meterId, 'meter profile removed or deactivated', 1);
+      } else {
+        // Same meter: later readings use its current channels.
+        this.#connections.set(socket, { ...c, meter: now });
+      }
+    }
+  }
+
+  listen(): Promise<{ port: number }> {
+    if (this.#server !== undefined || this.#closed) {
+      return Promise.reject(new LmnError('SMGW_LMN_STATE', 'listen: already listening or closed'));
+    }
+    // The peer check runs on the profile current at each handshake (createProfileServer reads
+    // `verifyPeer` per connection), so pins added later are accepted without a restart.
+    const live: TlsServerProfile = { ...this.#profile, verifyPeer: (chain) => this.#profile.verifyPeer(chain) };
+    const server = createProfileServer(live, {
+      onConnection: (socket) => this.#onConnection(socket),
+      sessionPolicy: {
+        ledger: this.#ledger,
+        onLimit: (e) => this.#event('LMN_TLS_SESSION_LIMIT', undefined, `session closed: ${e.limit}`, 1, 0),
+      },
+    });
+    server.maxConnections = this.#o.maxConnections ?? 256;
+    // Read the peer address while the TCP socket is fresh: a handshake OpenSSL aborts leaves a
+    // destroyed TLSSocket that no longer knows it (node:net caches the first answer).
+    server.on('connection', (raw: Socket) => void raw.remoteAddress);
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => this.#onHandshakeError(err, socket));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => {
+        this.#server = undefined;
+        reject(e);
+      };
+      server.once('error', onError);
+      server.listen(this.#o.port, this.#o.host, () => {
+        server.removeListener('error', onError);
+        server.on('error', (e) => this.#event('LMN_TLS_SERVER_ERROR', undefined, (e as Error).message, 3));
+        const a = server.address();
+        resolve({ port: typeof a === 'object' && a !== null ? a.port : this.#o.port });
+      });
+    });
+  }
+
+  /** Stops accepting, closes every meter connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#connections.keys()) socket.destroy();
+    this.#connections.clear();
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #buildProfile(): TlsServerProfile {
+    const pins = [...this.#meters.values()].map((m) => m.certificatePem);
+    return lmnServerProfile({
+      key: this.#o.key,
+      certificates: this.#o.certificatePem,
+      // Pinned trust needs at least one certificate. With no SML meter configured, the gateway's
+      // own certificate stands in: no meter holds its key, and a peer presenting it still has
+      // no meter profile (fingerprint check in #onConnection).
+      trust: { kind: 'pinned', certificates: pins.length > 0 ? pins : [this.#o.certificatePem] },
+      clock: this.#o.clock,
+    });
+  }
+
+  #onHandshakeError(err: Error, socket: TLSSocket | undefined): void {
+    const e = err as Error & { code?: unknown; detail?: { reason?: unknown } };
+    const reason =
+      isSmgwError(err) && typeof e.detail?.reason === 'string'
+        ? `${e.code}: ${e.detail.reason}`
+        : typeof e.code === 'string'
+          ? e.code
+          : err.message.slice(0, 200);
+    const remote = socket?.remoteAddress ?? (socket as { _parent?: Socket } | undefined)?._parent?.remoteAddress;
+    this.#event('LMN_TLS_REFUSED', remote ?? 'unknown peer', `TLS handshake refused: ${reason}`);
+  }
+
+  #onConnection(socket: TLSSocket): void {
+    const remote = socket.remoteAddress ?? 'unknown peer';
+    socket.on('error', () => {}); // reported through close/limits; never an unhandled 'error'
+    const der = socket.getPeerCertificate(false)?.raw;
+    const fingerprint = der instanceof Uint8Array && der.length > 0 ? certificateFingerprint(der) : '';
+    const meter = this.#meters.get(fingerprint);
+    if (this.#closed || meter === undefined) {
+      this.#event('LMN_TLS_REFUSED', remote, 'TLS peer refused: no active meter profile pins its certificate');
+      socket.destroy();
+      return;
+    }
+    const c: Connection = {
+      meter,
+      fingerprint,
+      remote,
+      splitter: new SmlTransportSplitter({ maxFrameBytes: this.#maxFrameBytes }),
+    };
+    this.#connections.set(socket, c);
+    socket.on('data', (chunk: Buffer) => this.#onData(socket, chunk));
+    socket.on('close', () => this.#connections.delete(socket));
+  }
+
+  #onData(socket: TLSSocket, chunk: Buffer): void {
+    const c = this.#connections.get(socket);
+    if (c === undefined) return;
+    let events: TransportEvent[];
+    try {
+      events = c.splitter.push(chunk);
+    } catch (e) {
+      this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, `SML stream: ${isSmgwError(e) ? e.code : 'internal'}`);
+      return;
+    }
+    if (c.splitter.garbageBytes > 0) {
+      this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, 'SML stream: bytes outside a transport frame');
+      return;
+    }
+    for (const ev of events) {
+      if (ev.kind === 'fault') {
+        this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, `SML transport: ${ev.error.code}`);
+        return;
+      }
+      const current = this.#connections.get(socket);
+      if (current === undefined) return;
+      if (!this.#takeFile(current, ev.file)) {
+        this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, 'SML file does not decode');
+        return;
+      }
+    }
+  }
+
+  /** One SML file: its GetListResponse values of the meter's channels, stored in one call. */
+  #takeFile(c: Connection, file: Uint8Array): boolean {
+    let decoded: ReturnType<typeof decodeSmlFile>;
+    try {
+      decoded = decodeSmlFile(file);
+    } catch {
+      return false;
+    }
+    if (decoded.error !== undefined) return false;
+    const receivedAt = this.#o.clock.now();
+    let status = 0;
+    try {
+      status = this.#o.statusWord();
+    } catch {
+      // a broken status source must not lose readings; 0 = no flags
+    }
+    const readings: NewReading[] = [];
+    for (const m of decoded.messages) {
+      if (m.body.kind !== 'GetListResponse') continue;
+      for (const e of m.body.valList) {
+        const r = this.#reading(c.meter, e, receivedAt, status);
+        if (r !== undefined) readings.push(r);
+      }
+    }
+    if (readings.length === 0) return true;
+    try {
+      this.#o.store.accept([{ meterId: c.meter.meterId, counter: null, readings }]);
+    } catch (e) {
+      this.#event(
+        'LMN_STORE_FAILED',
+        c.meter.meterId,
+        `SML values not stored: ${isSmgwError(e) ? e.code : 'store error'}`,
+        3,
+      );
+    }
+    return true;
+  }
+
+  #reading(meter: SmlMeter, e: SmlListEntry, receivedAt: number, status: number): NewReading | undefined {
+    if (e.objName.length !== 6) return undefined;
+    const obis = toHex(e.objName).toLowerCase();
+    if (!meter.channels.has(obis)) return undefined;
+    const v = e.value;
+    if (v.type !== 'int' && v.type !== 'uint') return undefined;
+    const t = e.valTime;
+    const captureTimeMs = t !== undefined && t.type !== 'secIndex' ? t.timestamp * 1000 : receivedAt;
+    const meterStatus = e.status !== undefined && e.status.value <= 0xffffffffn ? Number(e.status.value) : undefined;
+    return {
+      meterId: meter.meterId,
+      obis,
+      value: v.value.toString(),
+      scaler: e.scaler ?? 0,
+      unit: unitText(e.unit),
+      captureTimeMs,
+      smgwStatus: status,
+      ...(meterStatus === undefined ? {} : { meterStatus }),
+      security: 'tls',
+    };
+  }
+
+  #drop(socket: TLSSocket, event: string, subject: string, why: string, level: 1 | 2 = 2): void {
+    this.#connections.delete(socket);
+    this.#event(event, subject, why, level);
+    socket.destroy();
+  }
+
+  #event(event: string, subject: string | undefined, message: string, level: 1 | 2 | 3 = 2, outcome: 0 | 1 = 1): void {
+    try {
+      this.#o.events.record('system', {
+        level,
+        outcome,
+        event,
+        message,
+        ...(subject === undefined ? {} : { subject }),
+      });
+    } catch {
+      // logging must not take the LMN server down
+    }
+  }
+}
