@@ -65,6 +65,18 @@ export function checkReading(r: NewReading, field: string): void {
   if (!SECURITY.includes(r.security)) throw badArgument(`${field}.security is not one of ${SECURITY.join(', ')}`);
 }
 
+/** The read queries, exported so a test can check their plans use the indexes (EXPLAIN QUERY PLAN). */
+export const READING_QUERIES = {
+  // Ties on capture time: the later arrival (higher id) wins.
+  lastAtOrBefore: `SELECT ${COLUMNS} FROM reading
+    WHERE meter_id = ? AND obis = ? AND capture_ms <= ? AND capture_ms > ?
+    ORDER BY capture_ms DESC, id DESC LIMIT 1`,
+  between: `SELECT ${COLUMNS} FROM reading
+    WHERE meter_id = ? AND obis = ? AND capture_ms > ? AND capture_ms <= ?
+    ORDER BY capture_ms ASC, id ASC LIMIT ?`,
+  after: `SELECT ${COLUMNS} FROM reading WHERE meter_id = ? AND id > ? ORDER BY id ASC LIMIT ?`,
+} as const;
+
 export class ReadingTable {
   readonly #insert: Statement<unknown[]>;
   readonly #lastAtOrBefore: Statement<unknown[], ReadingRow>;
@@ -77,18 +89,9 @@ export class ReadingTable {
       `INSERT INTO reading (meter_id, obis, value, scaler, unit, capture_ms, smgw_status, meter_status, security)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // Ties on capture time: the later arrival (higher id) wins.
-    this.#lastAtOrBefore = db.prepare(
-      `SELECT ${COLUMNS} FROM reading
-       WHERE meter_id = ? AND obis = ? AND capture_ms <= ? AND capture_ms > ?
-       ORDER BY capture_ms DESC, id DESC LIMIT 1`,
-    );
-    this.#between = db.prepare(
-      `SELECT ${COLUMNS} FROM reading
-       WHERE meter_id = ? AND obis = ? AND capture_ms > ? AND capture_ms <= ?
-       ORDER BY capture_ms ASC, id ASC LIMIT ?`,
-    );
-    this.#after = db.prepare(`SELECT ${COLUMNS} FROM reading WHERE meter_id = ? AND id > ? ORDER BY id ASC LIMIT ?`);
+    this.#lastAtOrBefore = db.prepare(READING_QUERIES.lastAtOrBefore);
+    this.#between = db.prepare(READING_QUERIES.between);
+    this.#after = db.prepare(READING_QUERIES.after);
     this.#count = db.prepare('SELECT count(*) AS n FROM reading');
   }
 

@@ -128,7 +128,15 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
   let db: Db | undefined;
   try {
-    db = new Database(path);
+    try {
+      db = new Database(path);
+    } catch (e) {
+      // better-sqlite3 reports a missing directory as a TypeError: it is still an I/O problem.
+      throw new StoreError('SMGW_STORE_IO', `cannot open ${path}: ${(e as Error).message}`, {
+        cause: e,
+        detail: { path },
+      });
+    }
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     // The first read of the header: a file that is no SQLite database fails here (SQLITE_NOTADB).
     const version = db.pragma('user_version', { simple: true }) as number;
