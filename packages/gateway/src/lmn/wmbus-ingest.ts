@@ -66,6 +66,8 @@ interface MeterEntry {
 /** Decoder state limits: the key cache holds every registered meter's key (plus head room). */
 const MIN_CACHED_KEYS = 64;
 const MAX_CACHED_KEYS = 50_000;
+/** Telegrams per store.accept call (the SQLite store's MAX_ACCEPT_BATCH). */
+const ACCEPT_CHUNK = 10_000;
 /** Format A: L C M(2) A(6) then the first block's CRC (EN 13757-4 §5.2.2). */
 const FIRST_BLOCK = 12;
 
@@ -179,21 +181,26 @@ export class WmbusIngest {
       }
     }
     if (items.length === 0) return results;
-    let outcomes: readonly string[];
-    try {
-      outcomes = this.#store.accept(items);
-    } catch (e) {
-      this.#event('SMGW_LMN_STORE_FAILED', undefined, isSmgwError(e) ? e.code : 'store error', 3);
-      for (const i of itemFrame) results[i] = 'SMGW_LMN_STORE_FAILED';
-      return results;
-    }
-    for (let n = 0; n < items.length; n++) {
-      const i = itemFrame[n] as number;
-      if (outcomes[n] === 'stored') results[i] = 'stored';
-      else {
-        results[i] = 'SMGW_LMN_REPLAY';
-        const item = items[n] as IncomingValues;
-        this.#event('SMGW_LMN_REPLAY', item.meterId, `counter ${item.counter}`);
+    // One transaction per call; the store bounds a call's size (store MAX_ACCEPT_BATCH), so only
+    // a caller's oversize batch is split. The radio's batches are far smaller.
+    for (let from = 0; from < items.length; from += ACCEPT_CHUNK) {
+      const chunk = from === 0 && items.length <= ACCEPT_CHUNK ? items : items.slice(from, from + ACCEPT_CHUNK);
+      let outcomes: readonly string[];
+      try {
+        outcomes = this.#store.accept(chunk);
+      } catch (e) {
+        this.#event('SMGW_LMN_STORE_FAILED', undefined, isSmgwError(e) ? e.code : 'store error', 3);
+        for (let n = 0; n < chunk.length; n++) results[itemFrame[from + n] as number] = 'SMGW_LMN_STORE_FAILED';
+        continue;
+      }
+      for (let n = 0; n < chunk.length; n++) {
+        const i = itemFrame[from + n] as number;
+        if (outcomes[n] === 'stored') results[i] = 'stored';
+        else {
+          results[i] = 'SMGW_LMN_REPLAY';
+          const item = chunk[n] as IncomingValues;
+          this.#event('SMGW_LMN_REPLAY', item.meterId, `counter ${item.counter}`);
+        }
       }
     }
     return results;
