@@ -93,6 +93,27 @@ describe('WanHttpsClient', () => {
       path: '/',
     });
     assert.equal(ok.status, 200);
+    // A resumed connection shows no certificate: the pin is checked against the one of its full handshake.
+    const resumedBefore = server.stats.resumed;
+    const again = await client.request({
+      url: server.url,
+      servername: 'gwa.opensmgw.test',
+      pinnedCertificatePem: pki.gwa.tlsPem,
+      method: 'GET',
+      path: '/',
+    });
+    assert.equal(again.status, 200);
+    assert.equal(server.stats.resumed, resumedBefore + 1);
+    await assert.rejects(
+      client.request({
+        url: server.url,
+        servername: 'gwa.opensmgw.test',
+        pinnedCertificatePem: pki.emt.tlsPem,
+        method: 'GET',
+        path: '/',
+      }),
+      code('SMGW_WAN_PEER_MISMATCH'),
+    );
   });
 
   it('refuses a wrong server name, an oversized answer, bad URLs and flow-denied destinations', async () => {

@@ -17,6 +17,7 @@ import {
   SessionLedger,
   sessionPolicy,
   type TlsClientProfile,
+  TlsError,
   type TlsTrust,
   wanClientProfile,
 } from '@opensmgw/security';
@@ -59,6 +60,9 @@ export interface WanResponse {
   readonly body: Uint8Array;
 }
 
+/** Node's codes for OpenSSL's X.509 verification failures (as opposed to network errors). */
+const OPENSSL_VERIFY_FAILURE =
+  /^(UNABLE_TO_|CERT_|SELF_SIGNED_|DEPTH_ZERO_|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE|CRL_|ERR_TLS_CERT_)/;
 const URL_FORM = /^https:\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
 const PATH_FORM = /^\/[\x21-\x7e]*$/;
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
@@ -67,8 +71,11 @@ const HEADER_VALUE = /^[\x20-\x7e]{0,1024}$/;
 export class WanHttpsClient {
   readonly #o: WanHttpsClientOptions;
   readonly #ledger: SessionLedger;
-  /** Resumable TLS sessions per identity generation and destination (memory only, §3.1). */
-  readonly #sessions = new Map<string, Buffer>();
+  /**
+   * Resumable TLS sessions per identity generation and destination (memory only, §3.1), with the
+   * server certificate seen at their full handshake: a resumed connection does not show it again.
+   */
+  readonly #sessions = new Map<string, { readonly session: Buffer; readonly peer: Uint8Array | undefined }>();
   #profile: { generation: number; profile: TlsClientProfile } | undefined;
 
   constructor(o: WanHttpsClientOptions) {
@@ -96,7 +103,7 @@ export class WanHttpsClient {
 
     const profile = this.#clientProfile();
     const sessionKey = `${this.#o.identity.generation}|${host}|${port}|${r.servername.toLowerCase()}`;
-    const session = this.#sessions.get(sessionKey);
+    const known = this.#sessions.get(sessionKey);
     let socket: TLSSocket;
     try {
       socket = await connectWithProfile(profile, {
@@ -104,7 +111,7 @@ export class WanHttpsClient {
         port,
         servername: r.servername,
         signal: AbortSignal.timeout(timeoutMs),
-        ...(session === undefined ? {} : { session }),
+        ...(known === undefined ? {} : { session: known.session }),
         sessionPolicy: { ledger: this.#ledger, onLimit: () => this.#sessions.delete(sessionKey) },
       });
     } catch (e) {
@@ -113,15 +120,25 @@ export class WanHttpsClient {
         throw new WanError('SMGW_WAN_TIMEOUT', `no TLS connection to ${r.url} within ${timeoutMs} ms`, { cause: e });
       }
       if (isSmgwError(e)) throw e;
+      const errno = (e as { code?: unknown }).code;
+      if (typeof errno === 'string' && OPENSSL_VERIFY_FAILURE.test(errno)) {
+        // OpenSSL refused the server's chain before our own check ran (e.g. another PKI's root).
+        throw new TlsError('SMGW_TLS_PEER_REJECTED', `the server at ${r.url} is not trusted (${errno})`, {
+          cause: e,
+          detail: { reason: 'untrusted', url: r.url, openssl: errno },
+        });
+      }
       throw new WanError('SMGW_WAN_UNREACHABLE', `cannot connect to ${r.url}`, {
         cause: e,
         detail: { url: r.url, errno: (e as { code?: unknown }).code },
       });
     }
 
+    const resumed = socket.isSessionReused();
+    const raw = socket.getPeerCertificate()?.raw;
+    const peer = resumed ? known?.peer : raw === undefined ? undefined : new Uint8Array(raw);
     if (pinned !== undefined) {
-      const raw = socket.getPeerCertificate()?.raw;
-      if (raw === undefined || !bytesEqual(new Uint8Array(raw), pinned)) {
+      if (peer === undefined || !bytesEqual(peer, pinned)) {
         this.#sessions.delete(sessionKey);
         socket.destroy();
         throw new WanError(
@@ -132,7 +149,7 @@ export class WanHttpsClient {
       }
     }
     const fresh = socket.getSession();
-    if (fresh !== undefined) this.#sessions.set(sessionKey, fresh);
+    if (fresh !== undefined) this.#sessions.set(sessionKey, { session: fresh, peer });
     if (this.#sessions.size > 256) {
       const oldest = this.#sessions.keys().next().value;
       if (oldest !== undefined) this.#sessions.delete(oldest);
