@@ -13,6 +13,8 @@ export type HeadendErrorCode =
   | 'SMGW_HEADEND_GATEWAY_EXISTS'
   /** No job with this ID (for this gateway). */
   | 'SMGW_HEADEND_UNKNOWN_JOB'
+  /** The gateway answered a job with an error. */
+  | 'SMGW_HEADEND_JOB_FAILED'
   /** A create-csr result whose request the test PKI refused (wrong name, key, signature). */
   | 'SMGW_HEADEND_ISSUE_FAILED'
   /** The wake-up datagram could not be sent. */

@@ -1,0 +1,165 @@
+/** `smgw headend gwa ...`: help, a register/queue/jobs round trip, errors, and `serve` answering a gateway. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { GWA_PATHS, parseJobsResponse } from '@opensmgw/protocol';
+import type { Command } from 'commander';
+import { GATEWAY_ID, httpsRequest, makeTestPki, type TestPki } from '../../headend/test/gwa-harness.js';
+import { buildProgram } from '../src/program.js';
+import { runCli } from './run-cli.js';
+
+const METER = {
+  meterId: 'ELS-12345678',
+  medium: 'electricity',
+  active: true,
+  access: {
+    type: 'wmbus',
+    manufacturer: 'ELS',
+    serial: '12345678',
+    keyHex: '000102030405060708090a0b0c0d0e0f',
+    allowMode5: false,
+  },
+  channels: ['0100010800ff'],
+};
+
+const SUBCOMMANDS = [
+  'serve',
+  'register',
+  'add-meter',
+  'set-profile',
+  'add-emt',
+  'renew-certificates',
+  'wake',
+  'jobs',
+  'logs',
+  'status',
+];
+
+describe('smgw headend gwa', () => {
+  let pki: TestPki;
+  let data: string;
+  const gwa = (...args: string[]) => runCli(['headend', 'gwa', ...args, '--data', data]);
+
+  before(async () => {
+    pki = await makeTestPki('smgw-cli-gwa-');
+    data = join(pki.dir, 'gwa');
+  });
+  after(() => pki.cleanup());
+
+  it('--help of every subcommand: a description and examples (in-process)', () => {
+    const headend = buildProgram().commands.find((c) => c.name() === 'headend') as Command;
+    const group = headend.commands.find((c) => c.name() === 'gwa') as Command;
+    assert.deepEqual(group.commands.map((c) => c.name()).sort(), [...SUBCOMMANDS].sort());
+    for (const name of SUBCOMMANDS) {
+      const cmd = group.commands.find((c) => c.name() === name) as Command;
+      let help = '';
+      cmd.configureOutput({ writeOut: (s) => (help += s) });
+      cmd.outputHelp();
+      assert.match(help, new RegExp(`^Usage: smgw headend gwa ${name} `), name);
+      assert.ok(cmd.description().length > 40, name);
+      assert.match(help, new RegExp(`\\nExamples:\\n {2}smgw headend gwa ${name}`), name);
+    }
+  });
+
+  it('register, queue jobs, list them; bad input is one error line and exit 2 or 3', async () => {
+    const reg = await gwa('register', '--gateway', GATEWAY_ID, '--wakeup', 'udp://127.0.0.1:9450');
+    assert.equal(reg.code, 0, reg.stderr);
+    assert.equal(reg.stdout, `registered ${GATEWAY_ID}, wake-up udp://127.0.0.1:9450\n`);
+
+    writeFileSync(join(pki.dir, 'meter.json'), JSON.stringify(METER));
+    const meter = await gwa('add-meter', '--gateway', GATEWAY_ID, '--profile', join(pki.dir, 'meter.json'));
+    assert.equal(meter.code, 0, meter.stderr);
+    assert.equal(meter.stdout, `queued ${GATEWAY_ID}-1 set-meter-profile\n`);
+
+    const emt = await gwa(
+      'add-emt',
+      '--gateway',
+      GATEWAY_ID,
+      '--id',
+      'emt-1',
+      '--url',
+      'https://127.0.0.1:9443',
+      '--servername',
+      'emt-1.opensmgw.test',
+      '--pki',
+      pki.pkiDir,
+      '--entity',
+      'emt-1',
+    );
+    assert.equal(emt.code, 0, emt.stderr);
+    assert.equal(emt.stdout, `queued ${GATEWAY_ID}-2 set-communication-profile\n`);
+
+    const jobs = await gwa('jobs', '--gateway', GATEWAY_ID, '--json');
+    assert.equal(jobs.code, 0, jobs.stderr);
+    const list = JSON.parse(jobs.stdout) as { jobId: string; type: string; state: string }[];
+    assert.deepEqual(list.map((j) => [j.jobId, j.type, j.state]).sort(), [
+      [`${GATEWAY_ID}-1`, 'set-meter-profile', 'pending'],
+      [`${GATEWAY_ID}-2`, 'set-communication-profile', 'pending'],
+    ]);
+
+    const badId = await gwa('register', '--gateway', 'gw-1', '--wakeup', 'udp://127.0.0.1:9450');
+    assert.equal(badId.code, 2);
+    assert.match(badId.stderr, /^error: SMGW_HEADEND_BAD_ARGUMENT: gateway ID must be/);
+    const missing = await gwa('set-profile', '--gateway', GATEWAY_ID, '--file', join(pki.dir, 'nope.json'));
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /^error: SMGW_PKI_IO: cannot read /);
+    const unknown = await gwa('renew-certificates', '--gateway', 'EOSM0100000002');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^error: SMGW_HEADEND_UNKNOWN_GATEWAY: /);
+  });
+
+  it('serve hands the queued jobs to the gateway (factory certificate) and logs JSON lines', async () => {
+    const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=development',
+        '--import',
+        'tsx',
+        main,
+        'headend',
+        'gwa',
+        'serve',
+        '--data',
+        data,
+        '--pki',
+        pki.pkiDir,
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const lines: Record<string, unknown>[] = [];
+    try {
+      const rl = createInterface({ input: child.stdout });
+      const listening = new Promise<number>((resolve, reject) => {
+        rl.on('line', (line) => {
+          const l = JSON.parse(line) as Record<string, unknown>;
+          lines.push(l);
+          if (l.event === 'listening') resolve(l.port as number);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const port = await listening;
+      // The server checks certificates on the system clock: a client clock at the same time.
+      const client = await pki.clientProfile('gateway', 'wan-tls-factory', 'gateway/factory-tls.crt.pem');
+      const r = await httpsRequest(client, port, 'GET', GWA_PATHS.jobs);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(
+        parseJobsResponse(r.text).jobs.map((j) => j.jobId),
+        [`${GATEWAY_ID}-1`, `${GATEWAY_ID}-2`],
+      );
+      assert.ok(lines.some((l) => l.event === 'gateway-connected' && l.gatewayId === GATEWAY_ID));
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0);
+    }
+  });
+});
