@@ -15,6 +15,8 @@ import { SmgwError } from '@opensmgw/core';
  * - SMGW_STORE_CONFLICT: a unique key already exists (a delivery's messageId).
  * - SMGW_STORE_NOT_FOUND: the row an update names does not exist.
  * - SMGW_STORE_CLOSED: the store was used after close().
+ * - SMGW_STORE_INTERNAL: anything else thrown inside a store operation (a bug); the transaction
+ *   it happened in was rolled back.
  */
 export type StoreErrorCode =
   | 'SMGW_STORE_BAD_ARGUMENT'
@@ -25,7 +27,8 @@ export type StoreErrorCode =
   | 'SMGW_STORE_BUSY'
   | 'SMGW_STORE_CONFLICT'
   | 'SMGW_STORE_NOT_FOUND'
-  | 'SMGW_STORE_CLOSED';
+  | 'SMGW_STORE_CLOSED'
+  | 'SMGW_STORE_INTERNAL';
 
 export class StoreError extends SmgwError<StoreErrorCode> {}
 
@@ -56,8 +59,9 @@ const SQLITE_CODES: readonly (readonly [prefix: string, code: StoreErrorCode])[]
 
 /**
  * Anything thrown inside the store, as a StoreError: store errors pass through, SQLite errors are
- * mapped by their result code, anything else (a bug, a TypeError from the driver) becomes
- * SMGW_STORE_IO with the original as `cause`, so callers handle one class.
+ * mapped by their result code, the driver's RangeError/TypeError for unbindable values become
+ * SMGW_STORE_BAD_ARGUMENT, anything else SMGW_STORE_INTERNAL with the original as `cause`, so
+ * callers handle one class.
  */
 export function toStoreError(e: unknown, operation: string): StoreError {
   if (e instanceof StoreError) return e;
@@ -71,5 +75,5 @@ export function toStoreError(e: unknown, operation: string): StoreError {
     // better-sqlite3 throws these for values it cannot bind (e.g. a number too large for INTEGER).
     return new StoreError('SMGW_STORE_BAD_ARGUMENT', `${operation}: ${message}`, { cause: e, detail: { operation } });
   }
-  return new StoreError('SMGW_STORE_IO', `${operation}: ${message}`, { cause: e, detail: { operation } });
+  return new StoreError('SMGW_STORE_INTERNAL', `${operation}: ${message}`, { cause: e, detail: { operation } });
 }
