@@ -66,8 +66,10 @@ describe('lmn/sml-meter-server', () => {
   const refusedEvents = () => events.named('LMN_TLS_REFUSED');
 
   before(async () => {
-    clock = new FakeClock(Date.now());
     pki = await lmnTestPki();
+    // After the PKI: its certificates are valid from their issue time (to the second), which
+    // the peer check compares with this clock.
+    clock = new FakeClock(Date.now() + 1000);
     store = new FakeStore();
     events = new FakeEventLog();
     server = new SmlMeterServer({
@@ -231,5 +233,34 @@ describe('lmn/sml-meter-server', () => {
     clock.advance(1);
     await closed(s);
     await until('connection gone', () => server.connectionCount === 0);
+  });
+
+  it('a resumed session is accepted while the meter is pinned, refused once its profile is gone', async () => {
+    server.updateMeters([smlProfile('EMH-0000000001', pki.meter.certificatePem, [A_PLUS])]);
+    const first = await connectWithProfile(meterClient(), { host: '127.0.0.1', port });
+    const session = await new Promise<Buffer>((resolve) => {
+      const saved = first.getSession();
+      if (saved !== undefined) resolve(saved);
+      else first.once('session', resolve);
+    });
+    await until('connection registered', () => server.connectionCount === 1);
+    first.destroy();
+    await until('connection gone', () => server.connectionCount === 0);
+
+    const resumed = await connectWithProfile(meterClient(), { host: '127.0.0.1', port, session });
+    assert.equal(resumed.isSessionReused(), true);
+    await until('resumed connection registered', () => server.connectionCount === 1);
+    resumed.destroy();
+    await until('connection gone', () => server.connectionCount === 0);
+
+    server.updateMeters([]);
+    const before = refusedEvents().length;
+    const late = await connectWithProfile(meterClient(), { host: '127.0.0.1', port, session }).catch((e: Error) => e);
+    if (!(late instanceof Error)) {
+      late.on('error', () => {});
+      await closed(late);
+    }
+    await until('refusal event', () => refusedEvents().length > before);
+    assert.equal(server.connectionCount, 0);
   });
 });
