@@ -115,7 +115,7 @@ export class DeliveryWorker {
         ),
       );
       if (!this.#running) return;
-      if (!this.#again) this.#arm(recipients.length > 0);
+      if (!this.#again) this.#arm(this.#hasPending());
     } while (this.#again && this.#running);
   }
 
@@ -127,6 +127,14 @@ export class DeliveryWorker {
     let delay = next === undefined ? undefined : Math.max(0, next - now);
     if (pending && (delay === undefined || delay > idle)) delay = idle;
     if (delay !== undefined) this.#timer = this.#o.clock.setTimer(delay, () => this.kick());
+  }
+
+  #hasPending(): boolean {
+    try {
+      return this.#o.store.pendingRecipients().length > 0;
+    } catch {
+      return true;
+    }
   }
 
   async #drain(recipientId: string): Promise<void> {
