@@ -10,7 +10,7 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { bytesEqual, isSmgwError, type TimerClock } from '@opensmgw/core';
+import { bytesEqual, type Clock, isSmgwError, type TimerClock } from '@opensmgw/core';
 import {
   connectWithProfile,
   readDerObjects,
@@ -31,8 +31,10 @@ export interface WanHttpsClientOptions {
   readonly identity: Pick<WanIdentity, 'tls' | 'generation'>;
   /** SM-PKI roots, Sub-CAs and CRLs the servers are checked against. */
   readonly trust: TlsTrust;
-  /** Certificate validity and CRL freshness (peer check), session ages (ledger). */
+  /** Session ages (ledger, monotonic) and, unless `validityClock` is given, certificate validity. */
   readonly clock: TimerClock;
+  /** The gateway's legal time (GatewayTime) for certificate validity and CRL freshness. */
+  readonly validityClock?: Clock;
   /** Information-flow control (firewall table): throws to refuse a destination. */
   readonly flow?: (url: string) => void;
   /** WAN session lifetime, GWA-configurable up to 48 h (spec notes §3.3). */
@@ -165,7 +167,7 @@ export class WanHttpsClient {
       key: own.key,
       certificates: own.certificatesPem,
       trust: this.#o.trust,
-      clock: this.#o.clock,
+      clock: this.#o.validityClock ?? this.#o.clock,
       ...(this.#o.sessionMaxAgeMs === undefined ? {} : { sessionMaxAgeMs: this.#o.sessionMaxAgeMs }),
     });
     this.#profile = { generation, profile };
