@@ -224,7 +224,10 @@ export function bootstrapForTestPki(options: {
     wan: { wakeup: options.wakeup, pollIntervalSeconds: options.pollIntervalSeconds },
     lmn: {
       radio: options.radio,
-      tls: options.lmnTls === null ? null : { ...options.lmnTls, certificate: p('gateway/lmn-tls.crt.pem'), slot: 'lmn-tls' },
+      tls:
+        options.lmnTls === null
+          ? null
+          : { ...options.lmnTls, certificate: p('gateway/lmn-tls.crt.pem'), slot: 'lmn-tls' },
     },
   };
 }
