@@ -11,7 +11,7 @@
  * number of connections are bounded, and a handler that throws answers 500 with a JSON error,
  * never a crashed process.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isSmgwError, type Logger, SmgwError, silentLogger } from '@opensmgw/core';
@@ -110,6 +110,7 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Htt
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
     },
     (req, res) => {
       const peer = peers.get(req.socket);
@@ -121,11 +122,21 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Htt
       void dispatch(options.handler, req, res, peer, logger);
     },
   );
-  http.on('clientError', (_err, socket) => {
-    // Malformed request, oversized head, timeout: answer 400 if the socket can still take it.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  http.on('clientError', (err: Error & { code?: string }, socket) => {
+    // Malformed request, oversized head, too slow: answer if the socket can still take it.
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // A peer that does not read the answer does not keep the socket.
+    (socket as Socket).setTimeout(1000, () => socket.destroy());
   });
+  // node:http enforces headersTimeout/requestTimeout from a timer it starts on 'listening'. This
+  // server never listens itself (the TLS server hands it sockets), so start that timer here;
+  // without it a slow peer could hold a connection forever.
+  http.emit('listening');
 
   const tls = createProfileServer(options.profile, {
     ...(options.sessionPolicy === undefined ? {} : { sessionPolicy: options.sessionPolicy }),
@@ -146,13 +157,18 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Htt
     options.onTlsError?.(err, socket?.remoteAddress);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    tls.once('error', reject);
-    tls.listen(options.port, options.host, () => {
-      tls.removeListener('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tls.once('error', reject);
+      tls.listen(options.port, options.host, () => {
+        tls.removeListener('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    http.close(() => {});
+    throw e;
+  }
   tls.on('error', (err) => logger.error('https server error', { error: err.message }));
   const port = (tls.address() as AddressInfo).port;
 
@@ -163,6 +179,8 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Htt
         tls.close(() => resolve());
         for (const s of open) s.destroy();
         http.closeAllConnections();
+        // Stops the timeout timer (the callback reports that http itself never listened).
+        http.close(() => {});
       }),
   };
 }

@@ -145,6 +145,33 @@ describe('GWA operations on the registry', () => {
     );
   });
 
+  it('parseWakeupAddress: valid addresses round-trip; anything else is HeadendError', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.domain()), fc.integer({ min: 1, max: 65535 }), (host, port) => {
+        assert.deepEqual(parseWakeupAddress(`udp://${host}:${port}`), { host, port });
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((x) => `udp://${x}`),
+          fc.anything(),
+        ),
+        (v) => {
+          try {
+            const a = parseWakeupAddress(v);
+            assert.ok(a.port >= 1 && a.port <= 65535 && a.host.length > 0);
+          } catch (e) {
+            assert.ok(e instanceof HeadendError && e.code === 'SMGW_HEADEND_BAD_ARGUMENT', String(e));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('keeps job sequence and wake-up sequence across reopening the database', () => {
     const last = admin.readStatus(GATEWAY_ID);
     const s1 = admin.registry.nextWakeupSequence(GATEWAY_ID);

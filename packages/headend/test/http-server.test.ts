@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { SmgwError } from '@opensmgw/core';
+import { connectWithProfile, type TlsClientProfile } from '@opensmgw/security';
 import {
   HttpError,
   type HttpPeer,
@@ -86,3 +88,72 @@ describe('startHttpsServer (HTTPS over the WAN server profile)', () => {
     assert.ok(tlsErrors.some((e) => (e as { code?: string }).code === 'SMGW_TLS_PEER_REJECTED'));
   });
 });
+
+describe('startHttpsServer limits', () => {
+  let pki: TestPki;
+  before(async () => {
+    pki = await makeTestPki();
+  });
+  after(() => pki.cleanup());
+
+  const start = async (limits: Parameters<typeof startHttpsServer>[0]['limits']) =>
+    startHttpsServer({
+      profile: await pki.serverProfile('gwa'),
+      host: '127.0.0.1',
+      port: 0,
+      limits,
+      handler: (_req, res) => writeJson(res, 200, { ok: true }),
+    });
+
+  it('answers 431 to an oversized request head and 408 to a request that does not arrive in time', async () => {
+    const server = await start({ maxHeaderBytes: 1024, headersTimeoutMs: 200, requestTimeoutMs: 400 });
+    try {
+      const client = await pki.clientProfile('gateway', 'wan-tls', 'gateway/tls.crt.pem');
+      const big = await rawExchange(
+        client,
+        server.port,
+        `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4000)}\r\n\r\n`,
+      );
+      assert.match(big, /^HTTP\/1\.1 431 /);
+      // Half a request head, then nothing: the server answers 408 and closes (not a sleep: we wait for its close).
+      const slow = await rawExchange(client, server.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+      assert.match(slow, /^HTTP\/1\.1 408 /);
+      const ok = await rawExchange(client, server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.match(ok, /^HTTP\/1\.1 200 /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses connections beyond maxConnections', async () => {
+    const server = await start({ maxConnections: 1 });
+    try {
+      const client = await pki.clientProfile('gateway', 'wan-tls', 'gateway/tls.crt.pem');
+      const first = await connectWithProfile(client, {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'gwa.opensmgw.test',
+      });
+      try {
+        await assert.rejects(
+          connectWithProfile(client, { host: '127.0.0.1', port: server.port, servername: 'gwa.opensmgw.test' }),
+        );
+      } finally {
+        first.destroy();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** Writes `text` on a fresh profile connection and collects everything until the server closes it. */
+async function rawExchange(profile: TlsClientProfile, port: number, text: string): Promise<string> {
+  const socket = await connectWithProfile(profile, { host: '127.0.0.1', port, servername: 'gwa.opensmgw.test' });
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('error', () => {});
+  socket.write(text);
+  await once(socket, 'close');
+  return Buffer.concat(chunks).toString('latin1');
+}

@@ -107,15 +107,10 @@ export async function startGwaServer(options: GwaServerOptions): Promise<GwaServ
       const job = validJob(stored);
       if (job === undefined) {
         // Cannot be stored so (enqueueJob validates), but never send what the gateway would refuse.
-        registry.finishJob(
-          stored.jobId,
-          { ok: false, error: { code: 'SMGW_HEADEND_BAD_JOB', message: 'invalid job' } },
-          clock.now(),
-          {
-            code: 'SMGW_HEADEND_BAD_ARGUMENT',
-            message: 'stored job is not valid',
-          },
-        );
+        registry.finishJob(stored.jobId, undefined, clock.now(), {
+          code: 'SMGW_HEADEND_BAD_ARGUMENT',
+          message: 'stored job is not valid; not sent',
+        });
         logger.error('invalid job dropped', { event: 'job-dropped', gatewayId, jobId: stored.jobId });
         continue;
       }

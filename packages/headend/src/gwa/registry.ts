@@ -334,22 +334,29 @@ export class GwaRegistry {
   }
 
   /**
-   * Stores a pending job's result (state done for ok, failed otherwise or with a GWA `error`).
-   * Returns false when the job was finished already (a repeated POST: nothing changes).
+   * Stores a pending job's result (state done for ok, failed otherwise or with a GWA `error`;
+   * no result: the GWA ended the job itself). Returns false when the job was finished already
+   * (a repeated POST: nothing changes).
    */
   finishJob(
     jobId: string,
-    result: JobResult,
+    result: JobResult | undefined,
     nowMs: number,
     error?: { readonly code: string; readonly message: string },
   ): boolean {
     return this.#guard(() => {
-      const state: JobState = result.ok && error === undefined ? 'done' : 'failed';
+      const state: JobState = result?.ok === true && error === undefined ? 'done' : 'failed';
       const r = this.#db
         .prepare(
           "UPDATE jobs SET state = ?, result = ?, error = ?, finished_ms = ? WHERE job_id = ? AND state = 'pending'",
         )
-        .run(state, JSON.stringify(result), error === undefined ? null : JSON.stringify(error), nowMs, jobId);
+        .run(
+          state,
+          result === undefined ? null : JSON.stringify(result),
+          error === undefined ? null : JSON.stringify(error),
+          nowMs,
+          jobId,
+        );
       return r.changes === 1;
     });
   }
