@@ -263,4 +263,21 @@ describe('lmn/sml-meter-server', () => {
     await until('refusal event', () => refusedEvents().length > before);
     assert.equal(server.connectionCount, 0);
   });
+
+  it("applies the sml package's meter quirks (DZG DVS74 power sent as a negative Integer16)", async () => {
+    server.updateMeters([smlProfile('DZG-43000000', pki.meter.certificatePem, [POWER])]);
+    const n = store.readings.length;
+    const s = await connectWithProfile(meterClient(), { host: '127.0.0.1', port });
+    const dzg = Uint8Array.of(0x0a, 0x01, 0x44, 0x5a, 0x47, 0x00, 0x02, 0x90, 0x27, 0xc0); // serial 43,001,792
+    s.write(
+      encodeMeterReading({
+        serverId: dzg,
+        values: [{ obis: '1-0:16.7.0*255', value: { type: 'int', size: 2, value: -25_536n }, unit: 'W', scaler: 0 }],
+      }),
+    );
+    await until('reading', () => store.readings.length === n + 1);
+    assert.equal(store.readings.at(-1)?.meterId, 'DZG-43000000');
+    assert.equal(store.readings.at(-1)?.value, '40000');
+    s.destroy();
+  });
 });

@@ -35,6 +35,7 @@ import {
   type TlsServerProfile,
 } from '@opensmgw/security';
 import {
+  applyListQuirks,
   decodeSmlFile,
   dlmsUnitSymbol,
   type SmlListEntry,
@@ -289,7 +290,10 @@ export class SmlMeterServer {
     const readings: NewReading[] = [];
     for (const m of decoded.messages) {
       if (m.body.kind !== 'GetListResponse') continue;
-      for (const e of m.body.valList) {
+      const serverId = m.body.serverId;
+      for (const raw of m.body.valList) {
+        // Known meter firmware faults (sml quirks.ts, e.g. DZG power sent as a negative Integer16).
+        const e = applyListQuirks(serverId, raw).entry;
         const r = this.#reading(c.meter, e, receivedAt, status);
         if (r !== undefined) readings.push(r);
       }
