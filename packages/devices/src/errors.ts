@@ -12,6 +12,8 @@ export type DevicesErrorCode =
   | 'SMGW_DEV_BAD_ARGUMENT'
   /** The message counter would pass 2^32 - 1: a meter must never wrap it (spec notes §3.6). */
   | 'SMGW_DEV_COUNTER_EXHAUSTED'
+  /** A connection to the gateway failed (refused, reset, or OpenSSL rejected the peer). */
+  | 'SMGW_DEV_CONNECT'
   /** A sent-log line could not be written. */
   | 'SMGW_DEV_IO';
 

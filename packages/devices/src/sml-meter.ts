@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { type SmgwError, type TimerClock, type TimerHandle, toSmgwError } from '@opensmgw/core';
+import { isSmgwError, type SmgwError, type TimerClock, type TimerHandle } from '@opensmgw/core';
 import {
   connectWithProfile,
   lmnClientProfile,
@@ -85,6 +85,17 @@ export function defaultServerId(meterId: string): Uint8Array {
     h[2] as number,
     h[3] as number,
   );
+}
+
+/** A failed connection as a typed error: OpenSSL's and the socket's own errors carry only a Node code. */
+function connectError(e: unknown): SmgwError {
+  if (isSmgwError(e)) return e;
+  const code = (e as { code?: unknown })?.code;
+  const reason = typeof code === 'string' ? code : 'unknown';
+  return new DevicesError('SMGW_DEV_CONNECT', `connection to the gateway failed: ${reason}`, {
+    cause: e,
+    detail: { reason },
+  });
 }
 
 export class SmlTlsMeter {
@@ -222,7 +233,7 @@ export class SmlTlsMeter {
       },
       (e: unknown) => {
         this.#connecting = false;
-        this.#scheduleRetry(toSmgwError(e));
+        this.#scheduleRetry(connectError(e));
       },
     );
   }
