@@ -5,6 +5,7 @@ import { SmgwError } from '@opensmgw/core';
 import { connectWithProfile, type TlsClientProfile } from '@opensmgw/security';
 import {
   HttpError,
+  type HttpLimits,
   type HttpPeer,
   type HttpsServer,
   readJsonBody,
@@ -96,7 +97,7 @@ describe('startHttpsServer limits', () => {
   });
   after(() => pki.cleanup());
 
-  const start = async (limits: Parameters<typeof startHttpsServer>[0]['limits']) =>
+  const start = async (limits: Partial<HttpLimits>) =>
     startHttpsServer({
       profile: await pki.serverProfile('gwa'),
       host: '127.0.0.1',
