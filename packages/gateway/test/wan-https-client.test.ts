@@ -147,6 +147,18 @@ describe('WanHttpsClient', () => {
     );
   });
 
+  it('gives up on a server that does not answer (SMGW_WAN_TIMEOUT)', async () => {
+    const silent = await startWanServer(pki.gwa, pki.smPkiTrust(), clock, () => {});
+    try {
+      await assert.rejects(
+        client.request({ url: silent.url, servername: 'gwa.opensmgw.test', method: 'GET', path: '/', timeoutMs: 300 }),
+        code('SMGW_WAN_TIMEOUT'),
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('reports an unreachable server as SMGW_WAN_UNREACHABLE', async () => {
     const dead = await startWanServer(pki.gwa, pki.smPkiTrust(), clock, () => {});
     const url = dead.url;
