@@ -12,9 +12,9 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { type Clock, createJsonLogger, isSmgwError, type Logger } from '@opensmgw/core';
+import { createJsonLogger, isSmgwError, type Logger, type TimerClock } from '@opensmgw/core';
 import { type AdminJob, GWA_PATHS, MAX_ADMIN_BODY_BYTES, parseAdminJob, parseJobResult } from '@opensmgw/protocol';
-import { openEntityModule, wanServerProfile } from '@opensmgw/security';
+import { DEFAULT_SESSION_POLICIES, openEntityModule, SessionLedger, wanServerProfile } from '@opensmgw/security';
 import {
   HttpError,
   type HttpPeer,
@@ -36,7 +36,8 @@ export interface GwaServerOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
-  readonly clock: Clock;
+  /** GWA time (the time answer, certificate checks, session ages); systemClock in production. */
+  readonly clock: TimerClock;
   /** Structured event log (default: JSON lines on stdout). */
   readonly logger?: Logger;
 }
@@ -190,6 +191,8 @@ export async function startGwaServer(options: GwaServerOptions): Promise<GwaServ
       host: options.host,
       port: options.port,
       logger,
+      // WAN sessions end after 48 h, resumptions included (spec notes §3.3).
+      sessionPolicy: { ledger: new SessionLedger({ policy: DEFAULT_SESSION_POLICIES.wan, clock }), logger },
       onTlsError: (e, remote) => {
         logger.warn('tls handshake refused', {
           event: 'tls-refused',
