@@ -3,7 +3,8 @@ import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
 import { UdpRadioReceiver } from '../src/lmn/radio-udp.js';
-import type { RadioFrame } from '../src/lmn/wmbus-ingest.js';
+import { type IngestResult, type RadioFrame, WmbusIngest } from '../src/lmn/wmbus-ingest.js';
+import { FakeEventLog, FakeStore, telegram, wmbusProfile } from './fixtures/lmn-fakes.js';
 
 async function sendAll(port: number, datagrams: readonly Uint8Array[]): Promise<void> {
   const s = createSocket('udp4');
@@ -89,5 +90,37 @@ describe('lmn/radio-udp', () => {
     const c = new UdpRadioReceiver({ host: '127.0.0.1', port, onFrames: () => {} });
     await c.listen();
     await c.close();
+  });
+
+  it('end to end: mode-7 telegrams sent as datagrams are stored through the ingest', async () => {
+    const store = new FakeStore();
+    const clock = new FakeClock('2026-11-27T10:00:00Z');
+    const ingest = new WmbusIngest({ store: store.asStore(), events: new FakeEventLog(), clock, statusWord: () => 0 });
+    ingest.reloadProfiles([wmbusProfile('12345678', 'gas', ['0700030000ff'])]);
+    const results: IngestResult[] = [];
+    const rx = new UdpRadioReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      onFrames: (frames) => results.push(...ingest.handleBatch(frames)),
+    });
+    const { port } = await rx.listen();
+    const frames = [1, 2, 3].map((counter) =>
+      telegram({
+        serial: '12345678',
+        medium: 'gas',
+        counter,
+        records: [{ dataField: 0xc, vif: '13', value: counter }],
+      }),
+    );
+    await sendAll(port, [...frames, frames[0] as Uint8Array]);
+    const deadline = Date.now() + 5000;
+    while (results.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(results, ['stored', 'stored', 'stored', 'SMGW_LMN_REPLAY']);
+    assert.deepEqual(
+      store.readings.map((r) => [r.value, r.scaler, r.captureTimeMs]),
+      [1, 2, 3].map((n) => [String(n * 1000), -3, clock.now()]),
+    );
+    await rx.close();
   });
 });
