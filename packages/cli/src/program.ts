@@ -1,6 +1,7 @@
 /** The `smgw` command tree. Each subcommand lives in `commands/`, registered here. */
 import { Command } from 'commander';
 import { registerCms } from './commands/cms.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDevices } from './commands/devices.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerHeadend } from './commands/headend.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerGateway(program);
   registerHeadend(program);
   registerDevices(program);
+  registerDemo(program);
 
   return program;
 }
