@@ -59,7 +59,9 @@ export class WakeupListener {
     const socket = createSocket({ type: 'udp4', recvBufferSize: 64 * 1024 });
     this.#socket = socket;
     socket.on('message', (msg: Buffer, from: RemoteInfo) => {
-      this.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), `${from.address}:${from.port}`);
+      // The sender's address without its port is the log subject: the rate limit counts per
+      // subject, and a flooder picks a new source port per datagram at no cost.
+      this.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), from.address);
     });
     socket.on('error', () => {
       // A UDP socket's errors (e.g. ICMP-reported) must not end the gateway; nothing to answer.
