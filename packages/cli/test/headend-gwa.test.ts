@@ -108,9 +108,6 @@ describe('smgw headend gwa', () => {
     const missing = await gwa('set-profile', '--gateway', GATEWAY_ID, '--file', join(pki.dir, 'nope.json'));
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /^error: SMGW_PKI_IO: cannot read /);
-    const unknown = await gwa('renew-certificates', '--gateway', 'EOSM0100000002');
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /^error: SMGW_HEADEND_UNKNOWN_GATEWAY: /);
   });
 
   it('serve hands the queued jobs to the gateway (factory certificate) and logs JSON lines', async () => {

@@ -11,17 +11,18 @@
  */
 import { join } from 'node:path';
 import { systemClock } from '@opensmgw/core';
-import type { GwaAdmin, StoredJob } from '@opensmgw/headend';
+import {
+  type GwaAdmin,
+  HeadendError,
+  logEntriesOf,
+  openGwaAdmin,
+  type StoredJob,
+  startGwaServer,
+} from '@opensmgw/headend';
 import type { AdminJob, LogEntry } from '@opensmgw/protocol';
 import { type Command, InvalidArgumentError } from 'commander';
 import { examples, readInput } from './pki-command-io.js';
 import { run } from './security-command-io.js';
-
-/**
- * The head-end is loaded when a gwa command runs, not when `smgw` starts: it pulls in the
- * SQLite native module and the TLS server, which the other commands do not need.
- */
-const headend = () => import('@opensmgw/headend');
 
 const DEFAULT_DATA = 'var/gwa';
 const DEFAULT_PKI = 'var/pki';
@@ -60,7 +61,6 @@ async function withAdmin<T>(
   flags: DataFlags & { pki?: string },
   body: (admin: GwaAdmin) => Promise<T> | T,
 ): Promise<T> {
-  const { openGwaAdmin } = await headend();
   const admin = openGwaAdmin({
     dataDir: flags.data,
     ...(flags.pki === undefined ? {} : { pkiDir: flags.pki }),
@@ -73,12 +73,11 @@ async function withAdmin<T>(
   }
 }
 
-async function readJsonFile(file: string): Promise<unknown> {
+function readJsonFile(file: string): unknown {
   const text = readInput(file).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
-    const { HeadendError } = await headend();
     throw new HeadendError('SMGW_HEADEND_BAD_ARGUMENT', `${file} is not JSON: ${(e as Error).message}`);
   }
 }
@@ -125,7 +124,6 @@ function registerServe(gwa: Command): void {
     )
     .action(
       run(async (flags: ServeFlags) => {
-        const { startGwaServer } = await headend();
         const server = await startGwaServer({
           dataDir: flags.data,
           pkiDir: flags.pki,
@@ -187,7 +185,7 @@ function registerProfiles(gwa: Command): void {
     .addHelpText('after', examples([`smgw headend gwa add-meter --gateway ${GATEWAY_EXAMPLE} --profile meter-1.json`]))
     .action(
       run(async (flags: DataFlags & { gateway: string; profile: string }) => {
-        const profile = await readJsonFile(flags.profile);
+        const profile = readJsonFile(flags.profile);
         queued([await withAdmin(flags, (a) => a.addMeter(flags.gateway, profile))]);
       }),
     );
@@ -211,7 +209,7 @@ function registerProfiles(gwa: Command): void {
     )
     .action(
       run(async (flags: DataFlags & { gateway: string; file: string }) => {
-        const profile = await readJsonFile(flags.file);
+        const profile = readJsonFile(flags.file);
         queued([await withAdmin(flags, (a) => a.setProfile(flags.gateway, profile))]);
       }),
     );
@@ -250,7 +248,6 @@ function registerProfiles(gwa: Command): void {
           },
         ) => {
           if (!/^[a-z][a-z0-9-]{0,31}$/.test(flags.entity)) {
-            const { HeadendError } = await headend();
             throw new HeadendError('SMGW_HEADEND_BAD_ARGUMENT', '--entity must be a test PKI entity name like emt-1');
           }
           const tlsCertPem = readInput(join(flags.pki, flags.entity, 'tls.crt.pem')).toString('utf8');
@@ -350,7 +347,6 @@ function registerJobs(gwa: Command): void {
       run(async (flags: DataFlags & { gateway?: string; state?: string; limit: number; json?: boolean }) => {
         const state = flags.state;
         if (state !== undefined && state !== 'pending' && state !== 'done' && state !== 'failed') {
-          const { HeadendError } = await headend();
           throw new HeadendError('SMGW_HEADEND_BAD_ARGUMENT', '--state must be pending, done or failed');
         }
         const jobs = await withAdmin(flags, (a) =>
@@ -408,7 +404,6 @@ function registerJobs(gwa: Command): void {
             }
             process.stderr.write(`queued ${job.jobId}; waiting for the gateway's answer\n`);
             const done = await a.waitForJob(job.jobId, { timeoutMs: flags.timeout * 1000 });
-            const { HeadendError, logEntriesOf } = await headend();
             if (done.result?.ok === false) {
               throw new HeadendError(
                 'SMGW_HEADEND_JOB_FAILED',
