@@ -3,12 +3,12 @@
  * container ends in an EmtError (never another error, never a stored row).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
-import { initTestPki, openEntityModule, type SecurityModule } from '@opensmgw/security';
+import { initTestPki, openEntityModule, revoke, type SecurityModule, serialOfCertificate } from '@opensmgw/security';
 import fc from 'fast-check';
 import { ContainerIntake, gatewayIdOfCommonName } from '../src/emt/container-intake.js';
 import { EmtError } from '../src/emt/emt-errors.js';
@@ -82,6 +82,31 @@ describe('ContainerIntake', () => {
     assert.equal(r.readingsStored, 2);
     const again = await intake.receive({ body: good, tlsGatewayId: GATEWAY_ID });
     assert.equal(again.outcome, 'duplicate');
+  });
+
+  it('a revoked gateway SIG certificate is an untrusted sender (CRLs of the PKI)', async () => {
+    const container = await sealAs(readingsMessage('q-revoked'), {
+      pkiDir,
+      entity: 'gateway',
+      recipient: certDer(pkiDir, 'emt-1/enc.crt.pem'),
+      clock,
+    });
+    // A copy of the PKI in which the gateway's SIG certificate is revoked.
+    const revokedDir = join(dir, 'pki-revoked');
+    cpSync(pkiDir, revokedDir, { recursive: true });
+    await revoke(revokedDir, serialOfCertificate(certDer(pkiDir, 'gateway/sig.crt.pem')), 'keyCompromise', { clock });
+    const strict = new ContainerIntake({
+      store,
+      recipient: { module, slot: 'wan-enc', certificate: certDer(pkiDir, 'emt-1/enc.crt.pem') },
+      trust: await loadSenderTrust(revokedDir),
+      clock,
+    });
+    await assert.rejects(strict.receive({ body: container, tlsGatewayId: GATEWAY_ID }), (e: EmtError) => {
+      assert.equal(e.code, 'SMGW_EMT_UNTRUSTED_SENDER');
+      assert.equal(e.detail.pkiCode, 'SMGW_PKI_REVOKED');
+      return true;
+    });
+    assert.equal(await store.hasMessage(GATEWAY_ID, 'q-revoked'), false);
   });
 
   it('property: a damaged container is an EmtError and stores nothing', async () => {
