@@ -147,6 +147,28 @@ describe('WanHttpsClient', () => {
     );
   });
 
+  it('resumes only within the WAN session lifetime, then makes a full handshake (SessionLedger)', async () => {
+    const identity = await WanIdentity.open({
+      module: pki.gateway,
+      store: new FakeWanStore(),
+      gatewayId: pki.gatewayId,
+      chainPem: pki.subca,
+      trust: pki.wanTrust,
+      clock,
+    });
+    // The GWA may shorten the lifetime (spec notes §3.3); the server would still resume for 48 h.
+    const short = new WanHttpsClient({ identity, trust: pki.smPkiTrust(), clock, sessionMaxAgeMs: 3_600_000 });
+    const get = () => short.request({ url: server.url, servername: 'gwa.opensmgw.test', method: 'GET', path: '/' });
+    const { full, resumed } = server.stats;
+    await get();
+    clock.advance(3_599_000);
+    await get();
+    assert.deepEqual([server.stats.full - full, server.stats.resumed - resumed], [1, 1]);
+    clock.advance(1_000);
+    await get();
+    assert.deepEqual([server.stats.full - full, server.stats.resumed - resumed], [2, 1]);
+  });
+
   it('gives up on a server that does not answer (SMGW_WAN_TIMEOUT)', async () => {
     const silent = await startWanServer(pki.gwa, pki.smPkiTrust(), clock, () => {});
     try {
