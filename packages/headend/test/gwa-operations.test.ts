@@ -185,6 +185,26 @@ describe('GWA operations on the registry', () => {
     }
   });
 
+  it('waitForJob returns once the job is finished and gives up after its timeout', async () => {
+    const job = admin.readLog(GATEWAY_ID, 'system', { count: 3 });
+    const waiting = admin.waitForJob(job.jobId, { timeoutMs: 10_000, pollMs: 500 });
+    clock.advance(500);
+    admin.registry.finishJob(job.jobId, { ok: true, result: { entries: [] } }, clock.now());
+    clock.advance(500);
+    assert.equal((await waiting).state, 'done');
+
+    const stuck = admin.readStatus(GATEWAY_ID);
+    const timedOut = assert.rejects(
+      admin.waitForJob(stuck.jobId, { timeoutMs: 1000, pollMs: 400 }),
+      code('SMGW_HEADEND_TIMEOUT'),
+    );
+    for (let i = 0; i < 4; i++) {
+      await Promise.resolve();
+      clock.advance(400);
+    }
+    await timedOut;
+  });
+
   it('logEntriesOf reads the entries of a finished read-log job', () => {
     const job = admin.readLog(GATEWAY_ID, 'calibration', { count: 5 });
     assert.throws(() => logEntriesOf(admin.job(job.jobId)), code('SMGW_HEADEND_BAD_ARGUMENT'));

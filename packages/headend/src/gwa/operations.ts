@@ -224,13 +224,20 @@ export class GwaAdmin {
    */
   async waitForJob(jobId: string, o: { readonly timeoutMs: number; readonly pollMs?: number }): Promise<StoredJob> {
     const deadline = this.#clock.monotonic() + o.timeoutMs;
-    for (;;) {
-      const j = this.job(jobId);
-      if (j.state !== 'pending') return j;
-      if (this.#clock.monotonic() >= deadline) {
-        throw new HeadendError('SMGW_HEADEND_TIMEOUT', `job ${jobId} still pending after ${o.timeoutMs} ms`);
+    // The clock's timers do not keep the process alive (systemClock unrefs them): a CLI that
+    // only waits here would exit mid-wait without this handle.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      for (;;) {
+        const j = this.job(jobId);
+        if (j.state !== 'pending') return j;
+        if (this.#clock.monotonic() >= deadline) {
+          throw new HeadendError('SMGW_HEADEND_TIMEOUT', `job ${jobId} still pending after ${o.timeoutMs} ms`);
+        }
+        await new Promise<void>((resolve) => this.#clock.setTimer(o.pollMs ?? 250, resolve));
       }
-      await new Promise<void>((resolve) => this.#clock.setTimer(o.pollMs ?? 250, resolve));
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
