@@ -106,7 +106,7 @@ export class SmlTlsMeter {
   readonly #profile: TlsClientProfile;
   readonly #backoff: SmlMeterBackoff;
   readonly #serverId: Uint8Array;
-  #curve: ConsumptionCurve | undefined;
+  readonly #curve: ConsumptionCurve;
   #socket: TLSSocket | undefined;
   #connecting = false;
   #session: Buffer | undefined;
@@ -142,8 +142,7 @@ export class SmlTlsMeter {
       clock: options.clock,
     });
     this.ledger = new SessionLedger({ policy: sessionPolicy('lmn'), clock: options.clock });
-    // checks the seed now
-    new ConsumptionCurve({ medium: 'electricity', seed: options.seed, startMs: 0 });
+    this.#curve = new ConsumptionCurve({ medium: 'electricity', seed: options.seed, energyScaler: -1 });
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -184,12 +183,6 @@ export class SmlTlsMeter {
     this.#tick = this.#o.clock.setTimer(delayMs, () => {
       if (this.#stopped) return;
       const now = this.#o.clock.now();
-      this.#curve ??= new ConsumptionCurve({
-        medium: 'electricity',
-        seed: this.#o.seed,
-        startMs: now,
-        energyScaler: -1,
-      });
       this.#pending = this.#curve.read(now);
       this.#armTick(this.#o.intervalSeconds * 1000);
       this.#flush();

@@ -95,8 +95,7 @@ export class WmbusMeterSimulator {
   readonly #header: 'short' | 'long';
   readonly #store: CounterStore;
   readonly #counterStart: number;
-  readonly #seed: number;
-  #curve: ConsumptionCurve | undefined;
+  readonly #curve: ConsumptionCurve;
 
   constructor(options: WmbusMeterOptions) {
     if (!MANUFACTURER.test(String(options.manufacturer))) throw bad('manufacturer must be three capital letters');
@@ -125,10 +124,7 @@ export class WmbusMeterSimulator {
     this.#header = options.header ?? 'short';
     this.#store = options.counterStore ?? new MemoryCounterStore();
     this.#counterStart = counterStart;
-    this.#seed = options.seed;
-    // Checks the seed now rather than at the first telegram.
-    this.#curve = undefined;
-    new ConsumptionCurve({ medium: this.medium, seed: this.#seed, startMs: 0 });
+    this.#curve = new ConsumptionCurve({ medium: this.medium, seed: options.seed });
   }
 
   /** The counter the next telegram will carry. */
@@ -148,7 +144,6 @@ export class WmbusMeterSimulator {
         detail: { meterId: this.meterId },
       });
     }
-    this.#curve ??= new ConsumptionCurve({ medium: this.medium, seed: this.#seed, startMs: nowMs });
     const reading = this.#curve.read(nowMs);
     const accessNumber = counter & 0xff;
     const tpl = this.#header === 'long' ? { ci: 0x72, address: this.#address } : { ci: 0x7a };

@@ -7,9 +7,10 @@ import { hashUnit, SeededRandom } from '../src/seeded-random.js';
 
 const START = Date.UTC(2026, 0, 15, 0, 0, 0);
 const HOUR = 3_600_000;
+const DAY_MS = 24 * HOUR;
 
 function series(medium: Medium, seed: number, times: readonly number[]) {
-  const c = new ConsumptionCurve({ medium, seed, startMs: START });
+  const c = new ConsumptionCurve({ medium, seed });
   return times.map((t) => c.read(t));
 }
 
@@ -42,7 +43,7 @@ describe('ConsumptionCurve', () => {
     assert.deepEqual(shape('gas'), ['volume m3 -3']);
     assert.deepEqual(shape('water'), ['volume m3 -3']);
     assert.deepEqual(shape('heat'), ['energy Wh 3', 'volume m3 -3']);
-    const sml = new ConsumptionCurve({ medium: 'electricity', seed: 1, startMs: START, energyScaler: -1 });
+    const sml = new ConsumptionCurve({ medium: 'electricity', seed: 1, energyScaler: -1 });
     assert.equal(sml.read(START).values[0]?.scaler, -1);
   });
 
@@ -52,7 +53,7 @@ describe('ConsumptionCurve', () => {
     let evening = 0;
     let daily = 0;
     for (let seed = 0; seed < 20; seed++) {
-      const c = new ConsumptionCurve({ medium: 'electricity', seed, startMs: START });
+      const c = new ConsumptionCurve({ medium: 'electricity', seed });
       const e0 = c.read(START).values[0]?.value ?? 0;
       for (let m = 0; m < 24 * 60; m += 5) {
         const t = START + m * 60_000;
@@ -69,7 +70,7 @@ describe('ConsumptionCurve', () => {
   });
 
   it('water comes in bursts: many minutes without flow, some with', () => {
-    const c = new ConsumptionCurve({ medium: 'water', seed: 7, startMs: START });
+    const c = new ConsumptionCurve({ medium: 'water', seed: 7 });
     let previous = c.read(START).values[0]?.value ?? 0;
     let idle = 0;
     let busy = 0;
@@ -85,7 +86,7 @@ describe('ConsumptionCurve', () => {
   it('gas and heat: more in January than in July', () => {
     for (const medium of ['gas', 'heat'] as const) {
       const use = (start: number) => {
-        const c = new ConsumptionCurve({ medium, seed: 3, startMs: start });
+        const c = new ConsumptionCurve({ medium, seed: 3 });
         const a = c.read(start).values[0]?.value ?? 0;
         return (c.read(start + 24 * HOUR).values[0]?.value ?? 0) - a;
       };
@@ -93,8 +94,25 @@ describe('ConsumptionCurve', () => {
     }
   });
 
+  it('a register is a function of seed and time: a restarted simulator goes on where the last one stopped', () => {
+    for (const medium of MEDIA) {
+      const before = new ConsumptionCurve({ medium, seed: 8 });
+      const times = [START, START + 7 * 60_000, START + 26 * HOUR, START + 26 * HOUR + 1];
+      const a = times.map((t) => before.read(t));
+      const restarted = new ConsumptionCurve({ medium, seed: 8 });
+      assert.deepEqual(restarted.read(times[3] as number), a[3]);
+      // and across midnight the registers continue without a step back
+      let prev = new ConsumptionCurve({ medium, seed: 8 }).read(START + DAY_MS - 1).values[0]?.value ?? 0;
+      for (const t of [START + DAY_MS, START + DAY_MS + 1, START + DAY_MS + 300_000]) {
+        const v = new ConsumptionCurve({ medium, seed: 8 }).read(t).values[0]?.value ?? 0;
+        assert.ok(v >= prev, `${medium} at ${new Date(t).toISOString()}`);
+        prev = v;
+      }
+    }
+  });
+
   it('a clock set back reads unchanged registers; a long gap is integrated', () => {
-    const c = new ConsumptionCurve({ medium: 'gas', seed: 5, startMs: START });
+    const c = new ConsumptionCurve({ medium: 'gas', seed: 5 });
     const a = c.read(START + HOUR).values[0]?.value ?? 0;
     assert.equal(c.read(START).values[0]?.value, a);
     const later = c.read(START + 40 * 24 * HOUR).values[0]?.value ?? 0;
@@ -104,11 +122,11 @@ describe('ConsumptionCurve', () => {
   it('refuses bad arguments with DevicesError', () => {
     const bad = (f: () => unknown) =>
       assert.throws(f, (e: unknown) => e instanceof DevicesError && e.code === 'SMGW_DEV_BAD_ARGUMENT');
-    bad(() => new ConsumptionCurve({ medium: 'steam' as Medium, seed: 1, startMs: 0 }));
-    bad(() => new ConsumptionCurve({ medium: 'gas', seed: -1, startMs: 0 }));
-    bad(() => new ConsumptionCurve({ medium: 'gas', seed: 1.5, startMs: 0 }));
-    bad(() => new ConsumptionCurve({ medium: 'gas', seed: 1, startMs: Number.NaN }));
-    bad(() => new ConsumptionCurve({ medium: 'electricity', seed: 1, startMs: 0, energyScaler: 9 }));
+    bad(() => new ConsumptionCurve({ medium: 'steam' as Medium, seed: 1 }));
+    bad(() => new ConsumptionCurve({ medium: 'gas', seed: -1 }));
+    bad(() => new ConsumptionCurve({ medium: 'gas', seed: 1.5 }));
+    bad(() => new ConsumptionCurve({ medium: 'gas', seed: 1 }).read(Number.NaN));
+    bad(() => new ConsumptionCurve({ medium: 'electricity', seed: 1, energyScaler: 9 }));
     assert.equal(isMedium('heat'), true);
     assert.equal(isMedium('__proto__'), false);
   });
@@ -120,7 +138,7 @@ describe('ConsumptionCurve', () => {
         fc.integer({ min: 0, max: 0xffffffff }),
         fc.array(fc.integer({ min: 0, max: 6 * HOUR }), { minLength: 1, maxLength: 8 }),
         (medium, seed, gaps) => {
-          const c = new ConsumptionCurve({ medium, seed, startMs: START });
+          const c = new ConsumptionCurve({ medium, seed });
           let t = START;
           let prev = c.read(t).values.filter((v) => v.quantity !== 'power');
           for (const g of gaps) {
