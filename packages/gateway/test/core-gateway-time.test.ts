@@ -4,7 +4,7 @@ import { FakeClock, isSmgwError } from '@opensmgw/core';
 import { GatewayTime, SYSTEMTIME_INVALID } from '../src/core/gateway-time.js';
 import { OperatingState } from '../src/core/operating-state.js';
 import { RateLimitedEventLog } from '../src/core/rate-limited-log.js';
-import { LogSink } from './core-fakes.js';
+import { LogSink } from './fixtures/core-fakes.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
 import { type Capability, OperatingState } from '../src/core/operating-state.js';
 import { RateLimitedEventLog } from '../src/core/rate-limited-log.js';
-import { LogSink } from './core-fakes.js';
+import { LogSink } from './fixtures/core-fakes.js';
 
 function setup() {
   const sink = new LogSink();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
 import { RateLimitedEventLog } from '../src/core/rate-limited-log.js';
-import { LogSink } from './core-fakes.js';
+import { LogSink } from './fixtures/core-fakes.js';
 
 const ev = (event: string, subject?: string) => ({
   level: 2 as const,

@@ -13,7 +13,7 @@ import { taf1 } from '../src/core/taf/taf1.js';
 import { stageAt, taf2 } from '../src/core/taf/taf2.js';
 import { taf6 } from '../src/core/taf/taf6.js';
 import { taf7 } from '../src/core/taf/taf7.js';
-import { ArrayReadingSource } from './core-fakes.js';
+import { ArrayReadingSource } from './fixtures/core-fakes.js';
 
 const t = (iso: string) => Date.parse(iso);
 const Q = 900_000;

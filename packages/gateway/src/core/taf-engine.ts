@@ -32,6 +32,8 @@ import { TAF6_RETENTION_MS } from './taf/taf6.js';
 const DEFAULT_MAX_PERIODS_PER_RUN = 200;
 /** The timer wakes at least this often, so a changed time offset or profile is noticed. */
 const MAX_TIMER_MS = 5 * 60_000;
+/** Retry delay for a due period that could not be closed. */
+const RETRY_MS = 60_000;
 const MESSAGE_ID_MAX = 128;
 
 export interface TafEngineOptions {
@@ -228,7 +230,11 @@ export class TafEngine {
       delay = 0; // backlog: continue right after other work had its turn
     } else {
       const next = this.nextPeriodEnd();
-      if (next !== undefined) delay = Math.min(MAX_TIMER_MS, Math.max(0, next + this.#graceMs - this.#o.time.now()));
+      if (next !== undefined) {
+        const until = next + this.#graceMs - this.#o.time.now();
+        // A period already due that this run did not close (state forbids, profile failed): retry later, no busy loop.
+        delay = until <= 0 ? RETRY_MS : Math.min(MAX_TIMER_MS, until);
+      }
     }
     this.#timer = this.#o.clock.setTimer(delay, () => this.#tick());
   }
