@@ -22,7 +22,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { isSmgwError, type TimerClock, toHex } from '@opensmgw/core';
+import { isSmgwError, type TimerClock } from '@opensmgw/core';
 import type { MeterProfile } from '@opensmgw/protocol';
 import {
   createProfileServer,
@@ -34,17 +34,10 @@ import {
   type TlsKeyReference,
   type TlsServerProfile,
 } from '@opensmgw/security';
-import {
-  applyListQuirks,
-  decodeSmlFile,
-  dlmsUnitSymbol,
-  type SmlListEntry,
-  SmlTransportSplitter,
-  type TransportEvent,
-} from '@opensmgw/sml';
 import type { EventLog } from '../core/event-log.js';
-import type { GatewayStore, NewReading } from '../store/types.js';
+import type { GatewayStore } from '../store/types.js';
 import { LmnError } from './errors.js';
+import { type SmlMeterChannels, SmlReadingStream, type SmlStamp } from './sml-readings.js';
 
 export interface SmlMeterServerOptions {
   readonly store: GatewayStore;
@@ -66,28 +59,20 @@ export interface SmlMeterServerOptions {
   readonly sessionPolicy?: SessionPolicy;
 }
 
-interface SmlMeter {
-  readonly meterId: string;
-  readonly channels: ReadonlySet<string>;
+interface SmlMeter extends SmlMeterChannels {
   readonly certificatePem: string;
 }
 
 interface Connection {
   readonly meter: SmlMeter;
   readonly fingerprint: string;
-  readonly splitter: SmlTransportSplitter;
+  readonly stream: SmlReadingStream;
   readonly remote: string;
 }
 
 /** SHA-256 over the certificate's DER, lower-case hex. */
 export function certificateFingerprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
-}
-
-/** DLMS unit symbols as the store writes them (ASCII: "m3", not "m³"). */
-function unitText(code: number | undefined): string {
-  const s = dlmsUnitSymbol(code);
-  return s === null ? '' : s.replace('³', '3').replace('²', '2');
 }
 
 export class SmlMeterServer {
@@ -236,7 +221,7 @@ export class SmlMeterServer {
       meter,
       fingerprint,
       remote,
-      splitter: new SmlTransportSplitter({ maxFrameBytes: this.#maxFrameBytes }),
+      stream: new SmlReadingStream({ maxFrameBytes: this.#maxFrameBytes }),
     };
     this.#connections.set(socket, c);
     socket.on('data', (chunk: Buffer) => this.#onData(socket, chunk));
@@ -246,92 +231,27 @@ export class SmlMeterServer {
   #onData(socket: TLSSocket, chunk: Buffer): void {
     const c = this.#connections.get(socket);
     if (c === undefined) return;
-    let events: TransportEvent[];
-    try {
-      events = c.splitter.push(chunk);
-    } catch (e) {
-      this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, `SML stream: ${isSmgwError(e) ? e.code : 'internal'}`);
-      return;
-    }
-    if (c.splitter.garbageBytes > 0) {
-      this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, 'SML stream: bytes outside a transport frame');
-      return;
-    }
-    for (const ev of events) {
-      if (ev.kind === 'fault') {
-        this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, `SML transport: ${ev.error.code}`);
-        return;
-      }
-      const current = this.#connections.get(socket);
-      if (current === undefined) return;
-      if (!this.#takeFile(current, ev.file)) {
-        this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, 'SML file does not decode');
-        return;
+    const result = c.stream.push(c.meter, chunk, () => this.#stamp());
+    for (const readings of result.files) {
+      if (readings.length === 0) continue;
+      try {
+        this.#o.store.accept([{ meterId: c.meter.meterId, counter: null, readings }]);
+      } catch (e) {
+        const why = isSmgwError(e) ? e.code : 'store error';
+        this.#event('LMN_STORE_FAILED', c.meter.meterId, `SML values not stored: ${why}`, 3);
       }
     }
+    if (result.error !== undefined) this.#drop(socket, 'LMN_MALFORMED', c.meter.meterId, result.error);
   }
 
-  /** One SML file: its GetListResponse values of the meter's channels, stored in one call. */
-  #takeFile(c: Connection, file: Uint8Array): boolean {
-    let decoded: ReturnType<typeof decodeSmlFile>;
+  #stamp(): SmlStamp {
+    let smgwStatus = 0;
     try {
-      decoded = decodeSmlFile(file);
-    } catch {
-      return false;
-    }
-    if (decoded.error !== undefined) return false;
-    const receivedAt = this.#o.clock.now();
-    let status = 0;
-    try {
-      status = this.#o.statusWord();
+      smgwStatus = this.#o.statusWord();
     } catch {
       // a broken status source must not lose readings; 0 = no flags
     }
-    const readings: NewReading[] = [];
-    for (const m of decoded.messages) {
-      if (m.body.kind !== 'GetListResponse') continue;
-      const serverId = m.body.serverId;
-      for (const raw of m.body.valList) {
-        // Known meter firmware faults (sml quirks.ts, e.g. DZG power sent as a negative Integer16).
-        const e = applyListQuirks(serverId, raw).entry;
-        const r = this.#reading(c.meter, e, receivedAt, status);
-        if (r !== undefined) readings.push(r);
-      }
-    }
-    if (readings.length === 0) return true;
-    try {
-      this.#o.store.accept([{ meterId: c.meter.meterId, counter: null, readings }]);
-    } catch (e) {
-      this.#event(
-        'LMN_STORE_FAILED',
-        c.meter.meterId,
-        `SML values not stored: ${isSmgwError(e) ? e.code : 'store error'}`,
-        3,
-      );
-    }
-    return true;
-  }
-
-  #reading(meter: SmlMeter, e: SmlListEntry, receivedAt: number, status: number): NewReading | undefined {
-    if (e.objName.length !== 6) return undefined;
-    const obis = toHex(e.objName).toLowerCase();
-    if (!meter.channels.has(obis)) return undefined;
-    const v = e.value;
-    if (v.type !== 'int' && v.type !== 'uint') return undefined;
-    const t = e.valTime;
-    const captureTimeMs = t !== undefined && t.type !== 'secIndex' ? t.timestamp * 1000 : receivedAt;
-    const meterStatus = e.status !== undefined && e.status.value <= 0xffffffffn ? Number(e.status.value) : undefined;
-    return {
-      meterId: meter.meterId,
-      obis,
-      value: v.value.toString(),
-      scaler: e.scaler ?? 0,
-      unit: unitText(e.unit),
-      captureTimeMs,
-      smgwStatus: status,
-      ...(meterStatus === undefined ? {} : { meterStatus }),
-      security: 'tls',
-    };
+    return { receivedAtMs: this.#o.clock.now(), smgwStatus };
   }
 
   #drop(socket: TLSSocket, event: string, subject: string, why: string, level: 1 | 2 = 2): void {
