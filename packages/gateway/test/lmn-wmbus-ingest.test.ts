@@ -6,7 +6,14 @@ import type { RecordInput } from '@opensmgw/wmbus';
 import fc from 'fast-check';
 import { mapRecord, OBIS_RULES } from '../src/lmn/obis-map.js';
 import { WmbusIngest } from '../src/lmn/wmbus-ingest.js';
-import { FakeEventLog, FakeStore, OTHER_KEY_HEX, telegram, wmbusProfile } from './fixtures/lmn-fakes.js';
+import {
+  FakeEventLog,
+  FakeStore,
+  OTHER_KEY_HEX,
+  telegram,
+  telegramFrames,
+  wmbusProfile,
+} from './fixtures/lmn-fakes.js';
 
 const T0 = Date.parse('2026-11-27T12:00:00Z');
 
@@ -269,6 +276,21 @@ describe('lmn/wmbus-ingest', () => {
     assert.deepEqual(ingest.handleBatch([at(frame)]), ['stored']);
     ingest.reloadProfiles([]);
     assert.equal(ingest.meterCount, 0);
+  });
+
+  it('an AFL-fragmented message is pending until its last fragment, then stored once', () => {
+    const { store, ingest } = setup([wmbusProfile('12345678', 'heat', ['0600010000ff', '0600020000ff'])]);
+    const frames = telegramFrames(
+      { serial: '12345678', medium: 'heat', records: CASES[3]?.records ?? [], counter: 9 },
+      20,
+    );
+    assert.ok(frames.length >= 2, `${frames.length} fragments`);
+    const results = ingest.handleBatch(frames.map((f) => at(f)));
+    assert.deepEqual(results, [...frames.slice(1).map(() => 'pending'), 'stored']);
+    assert.deepEqual(
+      store.readings.map((r) => r.value),
+      ['5000', '123456'],
+    );
   });
 
   it('a damaged frame (CRC) is SMGW_LMN_MALFORMED; a store failure refuses the batch without a throw', () => {

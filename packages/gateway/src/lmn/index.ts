@@ -7,6 +7,14 @@ export { type MappedValue, mapRecord, OBIS_RULES, type ObisRule } from './obis-m
 export { UdpRadioReceiver, type UdpRadioReceiverOptions, type UdpRadioStats } from './radio-udp.js';
 export { certificateFingerprint, SmlMeterServer, type SmlMeterServerOptions } from './sml-meter-server.js';
 export {
+  readingOfEntry,
+  readingsOfFile,
+  type SmlChunkResult,
+  type SmlMeterChannels,
+  SmlReadingStream,
+  type SmlStamp,
+} from './sml-readings.js';
+export {
   type IngestRefusal,
   type IngestResult,
   type RadioFrame,
