@@ -93,7 +93,11 @@ export function demoEmtProfile(
  * TAF 6 (daily values), TAF 1 (billing every 2 minutes) and TAF 2 (peak 06:00-22:00 on working
  * days, off-peak otherwise), all for emt-1.
  */
-export function demoEvaluationProfiles(meters: readonly MeterProfile[], validFromMs: number): EvaluationProfile[] {
+export function demoEvaluationProfiles(
+  meters: readonly MeterProfile[],
+  validFromMs: number,
+  registrationSeconds: number = DEMO_REGISTRATION_SECONDS,
+): EvaluationProfile[] {
   const validFrom = new Date(Math.floor(validFromMs / 60_000) * 60_000).toISOString();
   const common = { recipients: ['emt-1'], timeZone: 'Europe/Berlin', validFrom } as const;
   const profiles: EvaluationProfile[] = meters.map((m) => ({
@@ -102,7 +106,7 @@ export function demoEvaluationProfiles(meters: readonly MeterProfile[], validFro
     taf: 7,
     meterId: m.meterId,
     channels: [REGISTER[m.medium]],
-    registrationPeriodSeconds: DEMO_REGISTRATION_SECONDS,
+    registrationPeriodSeconds: registrationSeconds,
     tariffName: 'Zählerstandsgang',
   }));
   const sml = DEMO_SML_METER.meterId;
@@ -121,7 +125,7 @@ export function demoEvaluationProfiles(meters: readonly MeterProfile[], validFro
       taf: 1,
       meterId: sml,
       channels: ['0100010800ff'],
-      registrationPeriodSeconds: DEMO_REGISTRATION_SECONDS,
+      registrationPeriodSeconds: registrationSeconds,
       billingPeriod: { seconds: 120 },
       tariffName: 'Einheitstarif',
     },
@@ -131,7 +135,7 @@ export function demoEvaluationProfiles(meters: readonly MeterProfile[], validFro
       taf: 2,
       meterId: sml,
       channels: ['0100010800ff'],
-      registrationPeriodSeconds: DEMO_REGISTRATION_SECONDS,
+      registrationPeriodSeconds: registrationSeconds,
       billingPeriod: { seconds: 120 },
       tariffName: 'HT/NT',
       tariff: {

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bootstrapForTestPki } from '@opensmgw/gateway';
-import { openEmtStore, openGwaAdmin } from '@opensmgw/headend';
+import { type GwaAdmin, openEmtStore, openGwaAdmin } from '@opensmgw/headend';
 import { initTestPki } from '@opensmgw/security';
 import {
   DEMO_GATEWAY_ID,
@@ -109,7 +109,20 @@ export async function prepareDemo(paths: DemoPaths, ports: DemoPorts, out: (l: s
 }
 
 /** The GWA operator's work, once: register the gateway, its EMT, meters, evaluation profiles, certificate renewal. */
-export function configureGwa(paths: DemoPaths, ports: DemoPorts, nowMs: number, out: (l: string) => void): void {
+export interface ConfigureOptions {
+  /** TAF raster in seconds (default DEMO_REGISTRATION_SECONDS). */
+  readonly registrationSeconds?: number;
+  /** More operator work on the open registry (tests add meters and market participants). */
+  readonly extra?: (admin: GwaAdmin) => void;
+}
+
+export function configureGwa(
+  paths: DemoPaths,
+  ports: DemoPorts,
+  nowMs: number,
+  out: (l: string) => void,
+  options: ConfigureOptions = {},
+): void {
   if (existsSync(paths.configured)) {
     out('GWA       gateway already configured (delete var/demo/configured.json to redo)');
     return;
@@ -130,9 +143,10 @@ export function configureGwa(paths: DemoPaths, ports: DemoPorts, nowMs: number, 
     const { meters } = JSON.parse(readFileSync(paths.meters, 'utf8')) as { meters: DemoWmbusMeter[] };
     const meterProfiles = demoMeterProfiles(meters, pem(`${DEMO_SML_METER.entity}/lmn-tls.crt.pem`));
     for (const m of meterProfiles) admin.addMeter(DEMO_GATEWAY_ID, m);
-    const evaluation = demoEvaluationProfiles(meterProfiles, nowMs);
+    const evaluation = demoEvaluationProfiles(meterProfiles, nowMs, options.registrationSeconds);
     for (const e of evaluation) admin.setProfile(DEMO_GATEWAY_ID, e);
     admin.renewCertificates(DEMO_GATEWAY_ID);
+    options.extra?.(admin);
     out(
       `GWA       queued: EMT emt-1, ${meterProfiles.length} meter profiles, ${evaluation.length} evaluation profiles, certificate renewal`,
     );
