@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { GwaRegistry } from '@opensmgw/headend';
 import { GWA_PATHS, parseJobsResponse } from '@opensmgw/protocol';
 import type { Command } from 'commander';
 import { GATEWAY_ID, httpsRequest, makeTestPki, type TestPki } from '../../headend/test/gwa-harness.js';
@@ -26,6 +27,8 @@ const METER = {
   },
   channels: ['0100010800ff'],
 };
+
+const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 
 const SUBCOMMANDS = [
   'serve',
@@ -110,8 +113,65 @@ describe('smgw headend gwa', () => {
     assert.match(missing.stderr, /^error: SMGW_PKI_IO: cannot read /);
   });
 
+  it('logs --wait waits for the result (written by another process) and prints the entries', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=development',
+        '--import',
+        'tsx',
+        main,
+        'headend',
+        'gwa',
+        'logs',
+        '--gateway',
+        GATEWAY_ID,
+        '--log',
+        'system',
+        '--count',
+        '10',
+        '--wait',
+        '--timeout',
+        '60',
+        '--data',
+        data,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    const exited = once(child, 'exit');
+    const queuedLine = await new Promise<string>((resolve, reject) => {
+      const rl = createInterface({ input: child.stderr });
+      rl.on('line', (line) => (line.startsWith('queued ') ? resolve(line) : reject(new Error(line))));
+    });
+    const jobId = /^queued (\S+?);/.exec(queuedLine)?.[1] as string;
+    assert.equal(jobId, `${GATEWAY_ID}-3`);
+    const registry = GwaRegistry.open(data);
+    try {
+      const entry = {
+        log: 'system',
+        index: 1,
+        time: '2026-11-28T00:00:00.000Z',
+        level: 1,
+        outcome: 0,
+        event: 'WAKEUP_ACCEPTED',
+        message: 'wake-up accepted',
+        prevHash: '0'.repeat(64),
+        hash: 'a'.repeat(64),
+      };
+      assert.ok(registry.finishJob(jobId, { ok: true, result: { entries: [entry] } }, Date.now()));
+    } finally {
+      registry.close();
+    }
+    const [code] = await exited;
+    assert.equal(code, 0);
+    assert.equal(stdout, '1  2026-11-28T00:00:00.000Z  L1  O0  WAKEUP_ACCEPTED  -  wake-up accepted\n');
+  });
+
   it('serve hands the queued jobs to the gateway (factory certificate) and logs JSON lines', async () => {
-    const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
     const child = spawn(
       process.execPath,
       [
