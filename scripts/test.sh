@@ -10,8 +10,9 @@ step() { printf '\n== %s\n' "$*"; }
 if [ "${SMGW_SKIP_INSTALL:-0}" != 1 ]; then
   # Debian packages the suite needs: SoftHSM2 and OpenSSL's pkcs11 engine (security module tests,
   # TLS with a token-held key), opensc (pkcs11-tool), testssl.sh (external TLS profile check),
-  # a C toolchain for the pkcs11js addon.
-  DEB_PACKAGES="${SMGW_DEB_PACKAGES-softhsm2 libengine-pkcs11-openssl opensc testssl.sh build-essential python3}"
+  # a C toolchain for the pkcs11js and better-sqlite3 addons, PostgreSQL (the EMT's optional
+  # store: its tests start a throw-away cluster).
+  DEB_PACKAGES="${SMGW_DEB_PACKAGES-softhsm2 libengine-pkcs11-openssl opensc testssl.sh build-essential python3 postgresql}"
   if [ -n "$DEB_PACKAGES" ]; then
     step "apt-get install $DEB_PACKAGES"
     if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO="none"; fi
