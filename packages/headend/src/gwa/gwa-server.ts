@@ -81,7 +81,9 @@ export async function startGwaServer(options: GwaServerOptions): Promise<GwaServ
   // twice for a repeated POST, nor interleave two PKI updates.
   let resultChain: Promise<unknown> = Promise.resolve();
 
-  const callerOf = (peer: HttpPeer): string => {
+  // One 'gateway connected' line per TLS connection, not per request on it.
+  const announced = new WeakSet<object>();
+  const callerOf = (peer: HttpPeer, connection: object): string => {
     const id = GATEWAY_CN.exec(peer.commonName)?.[1];
     if (id === undefined || registry.gateway(id) === undefined) {
       logger.warn('caller refused', {
@@ -93,6 +95,8 @@ export async function startGwaServer(options: GwaServerOptions): Promise<GwaServ
       throw new HttpError('SMGW_HEADEND_HTTP_FORBIDDEN', 'not a registered gateway');
     }
     const g = registry.recordContact(id, clock.now(), certificateFingerprint(peer.certificateDer));
+    if (announced.has(connection)) return id;
+    announced.add(connection);
     logger.info('gateway connected', {
       event: 'gateway-connected',
       gatewayId: id,
@@ -203,7 +207,7 @@ export async function startGwaServer(options: GwaServerOptions): Promise<GwaServ
       },
       handler: async (req, res, peer) => {
         const path = (req.url ?? '').split('?')[0] ?? '';
-        const gatewayId = callerOf(peer);
+        const gatewayId = callerOf(peer, req.socket);
         if (path === GWA_PATHS.time) {
           if (req.method !== 'GET') throw methodNotAllowed();
           writeJson(res, 200, { epochMs: clock.now() });
