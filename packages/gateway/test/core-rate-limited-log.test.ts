@@ -89,3 +89,17 @@ describe('RateLimitedEventLog', () => {
     assert.ok(log.pendingSuppressed() >= 5000 - 1026);
   });
 });
+
+describe('RateLimitedEventLog summaries without a further event of the same kind', () => {
+  it('another system event a minute later writes the pending summary of a flood that stopped', () => {
+    const sink = new LogSink();
+    const clock = new FakeClock(0);
+    const log = new RateLimitedEventLog({ store: sink, clock, burst: 1, perMinute: 1 });
+    log.record('system', ev('LMN_BAD_MAC', 'M9'));
+    log.record('system', ev('LMN_BAD_MAC', 'M9'));
+    clock.advance(61_000);
+    log.record('system', ev('WAKEUP_ACCEPTED'));
+    assert.deepEqual(sink.events(), ['LMN_BAD_MAC', 'LOG_SUPPRESSED', 'WAKEUP_ACCEPTED']);
+    assert.equal(sink.entries[1]!.message, '1 similar events suppressed (LMN_BAD_MAC)');
+  });
+});

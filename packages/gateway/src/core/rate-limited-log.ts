@@ -8,7 +8,8 @@
  * (spec notes §10) and come from the gateway's own processing, not from peers.
  *
  * Suppressed events are counted; one summary entry LOG_SUPPRESSED ("N similar events
- * suppressed") is written when the bucket admits the next event of that key, or by `flush()`.
+ * suppressed") is written when the bucket admits the next event of that key, or once it has refilled by `flush()`,
+ * which any system-log record() runs at most once a minute (and a caller may run on a timer).
  */
 import type { Clock } from '@opensmgw/core';
 import type { LogEntry, LogName } from '@opensmgw/protocol';
@@ -24,6 +25,9 @@ interface Bucket {
   sample?: EventRecord;
 }
 
+/** Pending summaries of other keys are written at most this often, from any record() call. */
+const FLUSH_INTERVAL_MS = 60_000;
+
 /** Keys beyond this share one bucket per event: distinct subjects from a peer must not grow memory without bound. */
 const MAX_KEYS = 1024;
 
@@ -33,6 +37,7 @@ export class RateLimitedEventLog implements EventLog {
   readonly #burst: number;
   readonly #perMs: number;
   readonly #buckets = new Map<string, Bucket>();
+  #lastFlush: number;
 
   constructor(options: { store: Pick<GatewayStore, 'appendLog'>; clock: Clock; burst?: number; perMinute?: number }) {
     this.#store = options.store;
@@ -40,10 +45,13 @@ export class RateLimitedEventLog implements EventLog {
     this.#burst = options.burst ?? 10;
     this.#perMs = (options.perMinute ?? 6) / 60_000;
     if (!(this.#burst >= 1) || !(this.#perMs > 0)) throw new RangeError('burst must be ≥ 1 and perMinute > 0');
+    this.#lastFlush = this.#clock.monotonic();
   }
 
   record(log: LogName, event: EventRecord): LogEntry | undefined {
     if (log !== 'system') return this.#append(log, event);
+    // A flood that simply stops would never see its summary otherwise.
+    if (this.#clock.monotonic() - this.#lastFlush >= FLUSH_INTERVAL_MS) this.flush();
     const bucket = this.#bucketFor(event);
     this.#refill(bucket);
     if (bucket.tokens < 1) {
@@ -58,11 +66,13 @@ export class RateLimitedEventLog implements EventLog {
 
   /** Writes the summaries of buckets that have suppressed events and have refilled (call now and then). */
   flush(): number {
+    this.#lastFlush = this.#clock.monotonic();
     let written = 0;
     for (const bucket of this.#buckets.values()) {
       this.#refill(bucket);
+      // The summary takes no token: it would starve the next real event, and there is at most
+      // one per bucket per refill.
       if (bucket.suppressed > 0 && bucket.tokens >= 1) {
-        bucket.tokens -= 1;
         this.#summarise(bucket);
         written++;
       }
