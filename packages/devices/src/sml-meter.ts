@@ -57,6 +57,8 @@ export interface SmlTlsMeterOptions {
   readonly serverId?: Uint8Array;
   /** After each file went out (and was logged). */
   readonly onSent?: (s: { readonly fileId: number; readonly sent: readonly SentValue[] }) => void;
+  /** A value that went out but could not be written to the sent log. */
+  readonly onError?: (e: SmgwError) => void;
   /** Connection events, for progress lines. */
   readonly onConnection?: (e: SmlMeterConnectionEvent) => void;
 }
@@ -274,7 +276,11 @@ export class SmlTlsMeter {
         this.#pending ??= reading;
         return;
       }
-      this.#o.sentLog?.append(sent);
+      try {
+        this.#o.sentLog?.append(sent);
+      } catch (e) {
+        this.#o.onError?.(isSmgwError(e) ? e : new DevicesError('SMGW_DEV_IO', 'sent log', { cause: e }));
+      }
       this.#o.onSent?.({ fileId, sent });
       this.#sentFiles += 1;
       if (this.#o.count !== undefined && this.#sentFiles >= this.#o.count) {

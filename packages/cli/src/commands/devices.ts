@@ -274,6 +274,10 @@ function registerSmlMeter(devices: Command): void {
           onConnection: (e) => {
             process.stdout.write(`${flags.meterId} ${connectionText(e)}\n`);
           },
+          onError: (e) => {
+            process.stderr.write(`error: ${e.code}: ${flags.meterId}: ${e.message}\n`);
+            process.exitCode = 1;
+          },
         });
         process.stdout.write(`${flags.meterId} connecting to ${flags.gateway.host}:${flags.gateway.port}\n`);
         meter.start();
