@@ -300,3 +300,36 @@ describe('TafEngine', () => {
     assert.notEqual(long, messageIdFor(GW, 'p'.repeat(64), 1_767_657_600_001, 'r'.repeat(64)));
   });
 });
+
+describe('TafEngine timer robustness', () => {
+  it('a store that fails entirely is logged and retried, never thrown out of the timer', () => {
+    const { clock, store, engineOptions } = setup();
+    store.putEvaluationProfile(taf7());
+    const logged: string[] = [];
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'evaluationProfiles')
+          return () => {
+            throw new Error('database is locked');
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const engine = new TafEngine({
+      ...engineOptions,
+      store: failing,
+      events: {
+        record: (_log, e) => {
+          logged.push(e.event);
+          return undefined;
+        },
+      },
+    });
+    engine.start();
+    clock.advance(3 * 60_000);
+    assert.ok(logged.length >= 3 && logged.every((e) => e === 'TAF_FAILED'), logged.join());
+    assert.equal(clock.pendingTimers, 1);
+    engine.stop();
+  });
+});

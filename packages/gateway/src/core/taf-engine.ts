@@ -214,10 +214,11 @@ export class TafEngine {
   #tick(): void {
     this.#timer = undefined;
     if (!this.#running) return;
-    let done = 0;
+    let delay = RETRY_MS;
     try {
-      done = this.runDue();
+      delay = this.#run();
     } catch (e) {
+      // A timer callback must never throw (it would take the process down): log, retry later.
       this.#o.events.record('system', {
         level: 3,
         outcome: 1,
@@ -225,18 +226,18 @@ export class TafEngine {
         message: `TAF engine run failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500),
       });
     }
-    let delay = MAX_TIMER_MS;
-    if (done >= this.#maxPerRun) {
-      delay = 0; // backlog: continue right after other work had its turn
-    } else {
-      const next = this.nextPeriodEnd();
-      if (next !== undefined) {
-        const until = next + this.#graceMs - this.#o.time.now();
-        // A period already due that this run did not close (state forbids, profile failed): retry later, no busy loop.
-        delay = until <= 0 ? RETRY_MS : Math.min(MAX_TIMER_MS, until);
-      }
-    }
     this.#timer = this.#o.clock.setTimer(delay, () => this.#tick());
+  }
+
+  /** One timer run; returns the delay until the next. */
+  #run(): number {
+    // backlog: continue right after other work had its turn
+    if (this.runDue() >= this.#maxPerRun) return 0;
+    const next = this.nextPeriodEnd();
+    if (next === undefined) return MAX_TIMER_MS;
+    const until = next + this.#graceMs - this.#o.time.now();
+    // A period already due that this run did not close (state forbids, profile failed): retry later, no busy loop.
+    return until <= 0 ? RETRY_MS : Math.min(MAX_TIMER_MS, until);
   }
 }
 
