@@ -52,6 +52,7 @@ export class GatewayTime implements Clock {
   readonly #events: EventLog;
   readonly #minPeriodSeconds: () => number;
   readonly #states: OperatingState | undefined;
+  readonly #onSync: ((s: TimeSnapshot) => void) | undefined;
   #offsetMs = 0;
   #lastSyncMs: number | undefined;
   #valid = false;
@@ -64,11 +65,14 @@ export class GatewayTime implements Clock {
     /** Receives the secure-state conditions 'time-invalid' and 'time-deviation'. */
     operatingState?: OperatingState;
     restore?: TimeSnapshot;
+    /** Called after every accepted sync with what to persist (e.g. store.setState). */
+    onSync?: (snapshot: TimeSnapshot) => void;
   }) {
     this.#clock = options.clock;
     this.#events = options.events;
     this.#minPeriodSeconds = options.minRegistrationPeriodSeconds;
     this.#states = options.operatingState;
+    this.#onSync = options.onSync;
     const r = options.restore;
     if (r !== undefined && Number.isFinite(r.offsetMs) && Number.isFinite(r.lastSyncMs)) {
       this.#offsetMs = r.offsetMs;
@@ -161,6 +165,7 @@ export class GatewayTime implements Clock {
         subject,
       });
     }
+    this.#onSync?.(this.snapshot());
     return { offsetMs, deviationMs, toleranceMs, withinTolerance };
   }
 

@@ -12,6 +12,7 @@ export {
   type WanPeer,
   type WanPeers,
 } from './flow-control.js';
+export { createGatewayCore, type GatewayCore, LegalClock, TIME_STATE_KEY } from './gateway-core.js';
 export {
   GatewayTime,
   MAX_DEVIATION_FRACTION,
