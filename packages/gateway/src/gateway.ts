@@ -14,11 +14,10 @@ import { type Logger, silentLogger, systemClock, type TimerClock } from '@opensm
 import type { MeterProfile } from '@opensmgw/protocol';
 import { openSecurityModule, readDerObjects, type SecurityModule, type TlsTrust } from '@opensmgw/security';
 import { type Bootstrap, GatewayError } from './bootstrap.js';
-import { FlowControl } from './core/flow-control.js';
-import { GatewayTime, type TimeSnapshot } from './core/gateway-time.js';
-import { OperatingState } from './core/operating-state.js';
-import { RateLimitedEventLog } from './core/rate-limited-log.js';
-import { TafEngine } from './core/taf-engine.js';
+import { createGatewayCore, LegalClock } from './core/gateway-core.js';
+import type { GatewayTime } from './core/gateway-time.js';
+import type { OperatingState } from './core/operating-state.js';
+import type { RateLimitedEventLog } from './core/rate-limited-log.js';
 import { UdpRadioReceiver } from './lmn/radio-udp.js';
 import { SmlMeterServer } from './lmn/sml-meter-server.js';
 import { WmbusIngest } from './lmn/wmbus-ingest.js';
@@ -31,8 +30,6 @@ import { DeliveryWorker } from './wan/delivery-worker.js';
 import { WanHttpsClient } from './wan/https-client.js';
 import { WakeupListener } from './wan/wakeup-listener.js';
 import { WanIdentity } from './wan/wan-identity.js';
-
-const TIME_STATE_KEY = 'gateway-time';
 
 export interface GatewayOptions {
   readonly bootstrap: Bootstrap;
@@ -123,30 +120,25 @@ export class Gateway {
     try {
       const module = await openModule(b, options.env ?? process.env);
       closers.push(() => module.close());
-      const store = openGatewayStore(b.storePath);
+      // Log entries carry gateway (legal) time once it is known (LegalClock switches over).
+      const legal = new LegalClock(sys);
+      const store = openGatewayStore(b.storePath, { clock: legal });
       closers.push(() => store.close());
-
-      const events = new RateLimitedEventLog({ store, clock: sys });
-      const operatingState = new OperatingState({ events });
-      const minPeriod = (): number => {
-        const periods = store.evaluationProfiles().map((p) => p.registrationPeriodSeconds);
-        return periods.length === 0 ? 900 : Math.min(...periods);
-      };
-      const restore = store.getState<TimeSnapshot>(TIME_STATE_KEY);
-      const time = new GatewayTime({
+      let delivery: DeliveryWorker | undefined;
+      const core = createGatewayCore({
+        store,
         clock: sys,
-        events,
-        minRegistrationPeriodSeconds: minPeriod,
-        operatingState,
-        ...(restore === undefined ? {} : { restore }),
+        legalClock: legal,
+        gatewayId: b.gatewayId,
+        onCommitted: () => delivery?.kick(),
       });
+      const { events, states: operatingState, time, flow, taf } = core;
       /** Gateway time with the system clock's timers: what every component reads the time from. */
       const clock: TimerClock = {
         now: () => time.now(),
         monotonic: () => sys.monotonic(),
         setTimer: (ms, cb) => sys.setTimer(ms, cb),
       };
-      const flow = new FlowControl({ events });
 
       // --- trust and identity (WAN) ---
       const roots = readDerObjects(readText(b.trust.roots, 'SM-PKI roots'), 'CERTIFICATE');
@@ -217,17 +209,7 @@ export class Gateway {
         closers.push(() => radio.close());
       }
 
-      // --- core: TAF engine and deliveries ---
-      let delivery: DeliveryWorker | undefined;
-      const taf = new TafEngine({
-        store,
-        clock,
-        time,
-        events,
-        gatewayId: b.gatewayId,
-        operatingState,
-        onCommitted: () => delivery?.kick(),
-      });
+      // --- deliveries ---
       delivery = new DeliveryWorker({
         store,
         client,
@@ -266,7 +248,6 @@ export class Gateway {
           now: () => sys.now(),
           sync: (gwa, sent, received) => {
             time.sync(gwa, sent, received);
-            store.setState(TIME_STATE_KEY, { offsetMs: time.offsetMs, lastSyncMs: time.now() });
             taf.reschedule();
           },
         },

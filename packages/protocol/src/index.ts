@@ -14,9 +14,9 @@ export {
   WMBUS_SERIAL,
   wmbusMeterId,
 } from './identifiers.js';
-export { ISO_UTC, parseJsonText } from './json-check.js';
 /** The small hostile-JSON readers, for other validated files (e.g. the gateway's bootstrap file). */
 export * as jsonCheck from './json-check.js';
+export { ISO_UTC, parseJsonText } from './json-check.js';
 export * from './log-entry.js';
 export * from './profiles.js';
 export * from './readings.js';
