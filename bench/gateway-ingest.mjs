@@ -151,9 +151,26 @@ function memoryPoint(name) {
   memory[name] = {
     rssMB: mb(m.rss),
     rssMaxSoFarMB: mb(rssMax),
+    heapTotalMB: mb(m.heapTotal),
     heapUsedMB: mb(m.heapUsed),
     externalMB: mb(m.external),
+    ...rssParts(),
   };
+}
+
+/** Linux: resident anonymous memory (heap, malloc), file-backed (code, mapped files) and shared memory, in MB. */
+function rssParts() {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return {
+      rssAnonMB: mb(kb('RssAnon') * 1024),
+      rssFileMB: mb(kb('RssFile') * 1024),
+      rssShmemMB: mb(kb('RssShmem') * 1024),
+    };
+  } catch {
+    return {};
+  }
 }
 
 const cpuMs = (c) => (c.user + c.system) / 1000;
@@ -165,9 +182,9 @@ memoryPoint('start');
 try {
   // ---- telegrams ---------------------------------------------------------------------------
   const rounds = ROUNDS_A + 3 * ROUNDS_B;
-  const gen = generateTelegrams({ meters: METERS, telegramsPerMeter: rounds, seed: 4 });
-  const frames = gen.frames;
-  const frameBytes = frames.reduce((n, f) => n + f.length, 0);
+  const { frameCount, frameBytes, generateMs, meterList, shared, ends } = generate(rounds);
+  const frameView = new Uint8Array(shared);
+  const frameAt = (k) => frameView.subarray(k === 0 ? 0 : ends[k - 1], ends[k]);
   /** Capture time of frame k: when the generator's meter sent it, plus radio latency. */
   const sentAt = (k) => {
     const r = Math.floor(k / METERS);
@@ -175,14 +192,15 @@ try {
     return START_MS + r * PERIOD_MS + Math.floor((i / METERS) * PERIOD_MS) + LATENCY_MS;
   };
   console.log(
-    `generated ${frames.length} telegrams of ${METERS} meters × ${rounds} rounds in ${(gen.elapsedMs / 1000).toFixed(1)} s ` +
-      `(${Math.round(frameBytes / frames.length)} bytes each on average)`,
+    `generated ${frameCount} telegrams of ${METERS} meters × ${rounds} rounds in ${(generateMs / 1000).toFixed(1)} s ` +
+      `(${Math.round(frameBytes / frameCount)} bytes each on average)`,
   );
   memoryPoint('after generating telegrams');
 
   // ---- store, profiles ---------------------------------------------------------------------
   const pkiDir = join(work, 'pki');
   const pki = await initTestPki(pkiDir);
+  memoryPoint('after test PKI');
   const pem = (file) => readFileSync(join(pkiDir, RECIPIENT, file), 'utf8');
   const dbPath = join(work, 'gateway.db');
   const store = openGatewayStore(dbPath);
@@ -195,7 +213,7 @@ try {
     encryptionCertificatePem: pem('enc.crt.pem'),
     retry: { initialDelayMs: 2000, maxDelayMs: 300_000 },
   });
-  for (const m of gen.profiles) {
+  for (const m of meterList) {
     store.putMeterProfile({
       meterId: m.meterId,
       medium: m.medium,
@@ -249,7 +267,7 @@ try {
       for (let k = r * METERS; k < (r + 1) * METERS; k += BATCH) {
         const batch = [];
         for (let j = k; j < Math.min(k + BATCH, (r + 1) * METERS); j++)
-          batch.push({ bytes: frames[j], receivedAtMs: sentAt(j) });
+          batch.push({ bytes: frameAt(j), receivedAtMs: sentAt(j) });
         const results = ingest.handleBatch(batch);
         for (const x of results) {
           if (x === 'stored') stored++;
@@ -295,17 +313,6 @@ try {
   memoryPoint('after stage A');
 
   // ---- stage B: over UDP -------------------------------------------------------------------
-  const shared = new SharedArrayBuffer(frameBytes);
-  const ends = new Int32Array(new SharedArrayBuffer(4 * frames.length));
-  {
-    const all = new Uint8Array(shared);
-    let at = 0;
-    frames.forEach((f, k) => {
-      all.set(f, at);
-      at += f.length;
-      ends[k] = at;
-    });
-  }
   const stageB = { runs: [] };
   {
     /** Frames of stage B carry the capture time of their round (the receiver stamps them). */
@@ -408,6 +415,20 @@ try {
     const queued0 = store.queueLength(RECIPIENT);
     const budgetMs = TAF_BUDGET_S * 1000;
 
+    // What the engine reads per run (evaluation profiles) and per period (meter profiles): every
+    // read parses and re-validates each row (store/profiles.ts).
+    const read = (fn) => {
+      const t = performance.now();
+      const n = fn().length;
+      return { rows: n, ms: Number((performance.now() - t).toFixed(1)) };
+    };
+    read(() => store.evaluationProfiles()); // warm-up (ICU time zone data)
+    stageC.profileReads = {
+      meterProfiles: read(() => store.meterProfiles()),
+      evaluationProfiles: read(() => store.evaluationProfiles()),
+    };
+    memoryPoint('after reading the profiles once');
+
     // C1: as shipped (default periods per run), on the real store.
     const engine = new TafEngine({ store, clock, time, events: tafEvents, gatewayId: GATEWAY_ID });
     const cpu0 = process.cpuUsage();
@@ -424,6 +445,7 @@ try {
       c1Ms = performance.now() - t0;
     }
     const c1Cpu = cpuMs(process.cpuUsage(cpu0));
+    memoryPoint('after stage C1 (as shipped)');
     stageC.asShipped = {
       periods: c1,
       seconds: Number((c1Ms / 1000).toFixed(3)),
@@ -473,7 +495,7 @@ try {
     stageC.periodsClosed = (stageC.asShipped.periods ?? 0) + (stageC.meterProfilesCached?.periods ?? 0);
     stageC.deliveriesQueued = store.queueLength(RECIPIENT) - queued0;
     stageC.expectedDeliveries = METERS; // one recipient per profile
-    const sample = store.derivedValues(`taf7-${gen.profiles[1].meterId}`, START_MS, START_MS + PERIOD_MS, 10);
+    const sample = store.derivedValues(`taf7-${meterList[1].meterId}`, START_MS, START_MS + PERIOD_MS, 10);
     stageC.sampleDerivedValues = sample.length;
   }
   memoryPoint('after stage C');
@@ -571,6 +593,10 @@ try {
   ]);
   console.log(`deliveries queued: ${stageC.deliveriesQueued} (expected ${stageC.expectedDeliveries})`);
   console.log(
+    `one store.meterProfiles() (${stageC.profileReads.meterProfiles.rows} rows): ${stageC.profileReads.meterProfiles.ms} ms; ` +
+      `one store.evaluationProfiles() (${stageC.profileReads.evaluationProfiles.rows} rows): ${stageC.profileReads.evaluationProfiles.ms} ms`,
+  );
+  console.log(
     `end to end (stage A per telegram + one TAF 7 period close per telegram): ${stageC.endToEndTelegramsPerSecond.asShipped} telegrams/s as shipped` +
       (stageC.endToEndTelegramsPerSecond.meterProfilesCached === undefined
         ? ''
@@ -578,8 +604,18 @@ try {
   );
   console.log('\nmemory');
   table([
-    ['point', 'RSS MB', 'max RSS so far MB', 'heap used MB', 'external MB'],
-    ...Object.entries(memory).map(([k, v]) => [k, v.rssMB, v.rssMaxSoFarMB, v.heapUsedMB, v.externalMB]),
+    ['point', 'RSS MB', 'max RSS so far', 'anon', 'file', 'shmem', 'heap total', 'heap used', 'external'],
+    ...Object.entries(memory).map(([k, v]) => [
+      k,
+      v.rssMB,
+      v.rssMaxSoFarMB,
+      v.rssAnonMB,
+      v.rssFileMB,
+      v.rssShmemMB,
+      v.heapTotalMB,
+      v.heapUsedMB,
+      v.externalMB,
+    ]),
   ]);
 
   let cpuProfile;
@@ -607,8 +643,8 @@ try {
     load,
     settings: { meters: METERS, roundsA: ROUNDS_A, roundsB: ROUNDS_B, batch: BATCH, tafBudgetSeconds: TAF_BUDGET_S },
     setup: {
-      generateSeconds: Number((gen.elapsedMs / 1000).toFixed(2)),
-      averageFrameBytes: Math.round(frameBytes / frames.length),
+      generateSeconds: Number((generateMs / 1000).toFixed(2)),
+      averageFrameBytes: Math.round(frameBytes / frameCount),
       registerSeconds: Number((setupMs / 1000).toFixed(2)),
       reloadProfilesMs: Math.round(reloadMs),
       store: 'SQLite WAL, synchronous FULL (openGatewayStore defaults), temp file',
@@ -634,6 +670,26 @@ try {
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The fleet's telegrams, all frames copied into one shared buffer (the stage-B sender reads it
+ * too) with each frame's end offset; the generator's own arrays are dropped with this scope.
+ */
+function generate(rounds) {
+  const gen = generateTelegrams({ meters: METERS, telegramsPerMeter: rounds, seed: 4 });
+  const frameCount = gen.frames.length;
+  const frameBytes = gen.frames.reduce((n, f) => n + f.length, 0);
+  const shared = new SharedArrayBuffer(frameBytes);
+  const ends = new Int32Array(new SharedArrayBuffer(4 * frameCount));
+  const all = new Uint8Array(shared);
+  let at = 0;
+  gen.frames.forEach((f, k) => {
+    all.set(f, at);
+    at += f.length;
+    ends[k] = at;
+  });
+  return { frameCount, frameBytes, generateMs: gen.elapsedMs, meterList: gen.profiles, shared, ends };
 }
 
 /** Self time of a V8 CPU profile grouped by where the code lives; native frames go with their caller's group. */

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ['wmbus-throughput.mjs', 'sml-throughput.mjs', 'pki-init.mjs', 'security.mjs'];
+const benches = ['wmbus-throughput.mjs', 'sml-throughput.mjs', 'pki-init.mjs', 'security.mjs', 'gateway-ingest.mjs'];
 let failed = 0;
 for (const name of benches) {
   console.log(`\n== ${name}`);
