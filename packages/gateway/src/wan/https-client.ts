@@ -130,7 +130,8 @@ export class WanHttpsClient {
           detail: { reason: 'untrusted', url: r.url, openssl: errno },
         });
       }
-      throw new WanError('SMGW_WAN_UNREACHABLE', `cannot connect to ${r.url}`, {
+      // ECONNRESET during the handshake is usually the server refusing our certificate.
+      throw new WanError('SMGW_WAN_UNREACHABLE', `cannot connect to ${r.url} (${String(errno ?? 'error')})`, {
         cause: e,
         detail: { url: r.url, errno: (e as { code?: unknown }).code },
       });
