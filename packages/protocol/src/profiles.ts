@@ -278,14 +278,25 @@ function parseTariff(v: unknown, path: string): TariffProgram {
   return { stages, errorRegisterObis, dayProfiles, weekdays, specialDays };
 }
 
+/**
+ * Zones already checked: building an Intl.DateTimeFormat costs ~0.1 ms and ~9 KB of native
+ * memory, and a store re-reads thousands of profiles (bench/gateway-ingest.mjs). Bounded: the
+ * IANA database has fewer than 600 names, so a full set means someone is probing; then it is
+ * cleared.
+ */
+const knownZones = new Set<string>();
+
 function timeZone(v: unknown, path: string): string {
   if (v === undefined) return 'Europe/Berlin';
   const tz = string(v, path, /^[A-Za-z_]+(\/[A-Za-z_+-]+){0,2}$/, 64);
+  if (knownZones.has(tz)) return tz;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
   } catch {
     throw invalid(path, 'unknown time zone');
   }
+  if (knownZones.size >= 1000) knownZones.clear();
+  knownZones.add(tz);
   return tz;
 }
 

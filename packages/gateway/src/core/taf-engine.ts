@@ -89,12 +89,18 @@ export class TafEngine {
     if (this.#o.operatingState !== undefined && !this.#o.operatingState.allows('metering')) return 0;
     const closeUntil = nowMs - this.#graceMs;
     let done = 0;
+    // Meter -> consumer, read once per run (not per period: 10,000 profiles cost ~0.1 s a read).
+    let consumers: ReadonlyMap<string, string | undefined> | undefined;
+    const consumerOf = (meterId: string): string | undefined => {
+      consumers ??= new Map(this.#o.store.meterProfiles().map((m) => [m.meterId, m.consumerId]));
+      return consumers.get(meterId);
+    };
     for (const p of this.#o.store.evaluationProfiles()) {
       try {
         while (done < this.#maxPerRun) {
           const next = this.#nextDue(p, closeUntil);
           if (next === undefined) break;
-          this.#closePeriod(p, next.start, next.end, nowMs);
+          this.#closePeriod(p, next.start, next.end, nowMs, consumerOf);
           done++;
         }
       } catch (e) {
@@ -138,7 +144,13 @@ export class TafEngine {
     return { start, end };
   }
 
-  #closePeriod(p: EvaluationProfile, start: number, end: number, nowMs: number): void {
+  #closePeriod(
+    p: EvaluationProfile,
+    start: number,
+    end: number,
+    nowMs: number,
+    consumerOf: (meterId: string) => string | undefined,
+  ): void {
     const { store, time } = this.#o;
     const previous =
       p.taf === 2 ? store.derivedValues(p.id, start - 1, start, 64).filter((v) => v.targetTimeMs === start) : [];
@@ -150,7 +162,7 @@ export class TafEngine {
     );
     const deliveries = derived.length === 0 ? [] : this.#deliveries(p, end, derived, nowMs);
     const consumerLog: NewLogEntry[] = [];
-    const consumer = store.meterProfiles().find((m) => m.meterId === p.meterId)?.consumerId;
+    const consumer = consumerOf(p.meterId);
     if (consumer !== undefined && derived.length > 0) {
       consumerLog.push({
         level: 1,

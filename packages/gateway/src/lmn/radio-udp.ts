@@ -13,6 +13,8 @@ import { type Clock, systemClock } from '@opensmgw/core';
 import { LmnError } from './errors.js';
 import type { RadioFrame } from './wmbus-ingest.js';
 
+const DEFAULT_RECV_BUFFER = 4 * 1024 * 1024;
+
 export interface UdpRadioReceiverOptions {
   readonly host: string;
   /** 0: any free port (see `address()`). */
@@ -23,6 +25,12 @@ export interface UdpRadioReceiverOptions {
   readonly maxDatagramBytes?: number;
   /** Most frames per batch; more in one turn start a new batch. Default 512. */
   readonly maxBatch?: number;
+  /**
+   * Socket receive buffer in bytes. Default 4 MiB: with the OS default (~208 KB) a burst of
+   * 10,000 telegrams/s lost a third of them; 4 MiB lost none (bench/gateway-ingest.mjs). The
+   * kernel may cap it (net.core.rmem_max).
+   */
+  readonly recvBufferSize?: number;
   /** Stamps `receivedAtMs` (the gateway's clock). Default the system clock. */
   readonly clock?: Clock;
 }
@@ -66,7 +74,10 @@ export class UdpRadioReceiver {
   /** Binds the socket; resolves with the bound port. */
   listen(): Promise<{ port: number }> {
     if (this.#socket !== undefined) return Promise.reject(new LmnError('SMGW_LMN_STATE', 'already listening'));
-    const socket = createSocket({ type: this.#options.host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({
+      type: this.#options.host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: this.#options.recvBufferSize ?? DEFAULT_RECV_BUFFER,
+    });
     this.#socket = socket;
     socket.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
     return new Promise((resolve, reject) => {
