@@ -89,35 +89,37 @@ export class TafEngine {
     if (this.#o.operatingState !== undefined && !this.#o.operatingState.allows('metering')) return 0;
     const closeUntil = nowMs - this.#graceMs;
     let done = 0;
-    // Meter -> consumer, read once per run (not per period: 10,000 profiles cost ~0.1 s a read).
-    let consumers: ReadonlyMap<string, string | undefined> | undefined;
-    const consumerOf = (meterId: string): string | undefined => {
-      consumers ??= new Map(this.#o.store.meterProfiles().map((m) => [m.meterId, m.consumerId]));
-      return consumers.get(meterId);
-    };
-    for (const p of this.#o.store.evaluationProfiles()) {
-      try {
-        while (done < this.#maxPerRun) {
-          const next = this.#nextDue(p, closeUntil);
-          if (next === undefined) break;
-          this.#closePeriod(p, next.start, next.end, nowMs, consumerOf);
-          done++;
+    // Profiles are read once per run, before the transaction (where the store's cache of
+    // validated profiles applies), not once per period.
+    const profiles = this.#o.store.evaluationProfiles();
+    const consumers = new Map(this.#o.store.meterProfiles().map((m) => [m.meterId, m.consumerId]));
+    const consumerOf = (meterId: string): string | undefined => consumers.get(meterId);
+    // All closes of this run share one transaction (one fsync instead of one per period).
+    this.#o.store.batch(() => {
+      for (const p of profiles) {
+        try {
+          while (done < this.#maxPerRun) {
+            const next = this.#nextDue(p, closeUntil);
+            if (next === undefined) break;
+            this.#closePeriod(p, next.start, next.end, nowMs, consumerOf);
+            done++;
+          }
+        } catch (e) {
+          // One broken profile must not stop the others; the period stays open and is retried.
+          this.#o.events.record('system', {
+            level: 3,
+            outcome: 1,
+            event: 'TAF_FAILED',
+            message: `TAF ${p.taf} period could not be closed: ${e instanceof Error ? e.message : String(e)}`.slice(
+              0,
+              500,
+            ),
+            subject: p.id,
+          });
         }
-      } catch (e) {
-        // One broken profile must not stop the others; the period stays open and is retried.
-        this.#o.events.record('system', {
-          level: 3,
-          outcome: 1,
-          event: 'TAF_FAILED',
-          message: `TAF ${p.taf} period could not be closed: ${e instanceof Error ? e.message : String(e)}`.slice(
-            0,
-            500,
-          ),
-          subject: p.id,
-        });
+        if (done >= this.#maxPerRun) break;
       }
-      if (done >= this.#maxPerRun) break;
-    }
+    });
     if (done > 0) {
       const pruned = this.#o.store.pruneDerived('daily', nowMs - TAF6_RETENTION_MS);
       void pruned;

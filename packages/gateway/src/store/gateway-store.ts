@@ -300,6 +300,11 @@ class SqliteGatewayStore implements GatewayStore {
   }
 
   /** Closes the database (a WAL checkpoint happens on close). Idempotent. */
+  batch<T>(work: () => T): T {
+    if (typeof work !== 'function') throw badArgument('batch needs a function');
+    return this.#run('batch', () => this.#db.transaction(work).immediate());
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

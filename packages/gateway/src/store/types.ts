@@ -194,5 +194,12 @@ export interface GatewayStore extends ReadingSource {
   getState<T = unknown>(key: string): T | undefined;
   setState(key: string, value: unknown): void;
 
+  /**
+   * Runs `work` inside one transaction, so the commits it makes (e.g. many TAF period closes)
+   * share one durable sync instead of one each; a commit inside that throws is rolled back to its
+   * own savepoint and the others stay. Nothing else may await inside `work` (it is synchronous).
+   */
+  batch<T>(work: () => T): T;
+
   close(): void;
 }

@@ -40,7 +40,25 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 const WEEKDAYS: Readonly<Record<string, number>> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
 
+/**
+ * Recent conversions. formatToParts costs ~10 µs, and a TAF run asks the same instants again
+ * for every profile on the same raster (10,000 meters: the bench's stage C spent 80 % of its time
+ * here). Bounded: cleared when full.
+ */
+const partsCache = new Map<string, LocalParts>();
+const PARTS_CACHE_SIZE = 8192;
+
 export function localParts(ms: number, timeZone: string): LocalParts {
+  const key = `${timeZone}|${ms}`;
+  const hit = partsCache.get(key);
+  if (hit !== undefined) return hit;
+  const parts = computeLocalParts(ms, timeZone);
+  if (partsCache.size >= PARTS_CACHE_SIZE) partsCache.clear();
+  partsCache.set(key, parts);
+  return parts;
+}
+
+function computeLocalParts(ms: number, timeZone: string): LocalParts {
   const p: Record<string, string> = {};
   for (const part of formatter(timeZone).formatToParts(ms)) p[part.type] = part.value;
   return {
