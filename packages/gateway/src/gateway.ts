@@ -211,7 +211,15 @@ export class Gateway {
 
       // --- deliveries ---
       delivery = new DeliveryWorker({
-        store,
+        // Secure state "application" allows only administration (spec notes §11): the queue is
+        // kept but nothing is sent until the state is left.
+        store: {
+          nextDelivery: (recipient, now) =>
+            operatingState.allows('deliveries') ? store.nextDelivery(recipient, now) : undefined,
+          pendingRecipients: () => store.pendingRecipients(),
+          markDelivered: (seq) => store.markDelivered(seq),
+          markFailed: (seq, next, error) => store.markFailed(seq, next, error),
+        },
         client,
         identity,
         clock,
