@@ -15,6 +15,8 @@ export const VERSION = '0.1.0';
 
 export function buildProgram(): Command {
   const program = new Command('smgw')
+    // Descriptions are wrapped by hand at ~90 columns; a wider help keeps commander from re-wrapping them.
+    .configureHelp({ helpWidth: 100 })
     .description('OpenSMGW: an open software Smart Meter Gateway (BSI TR-03109 architecture) and its tools')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')

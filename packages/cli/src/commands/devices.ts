@@ -24,7 +24,7 @@ import {
   WmbusFleet,
 } from '@opensmgw/devices';
 import { openEntityModule } from '@opensmgw/security';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { examples, readInput } from './pki-command-io.js';
 import { run } from './security-command-io.js';
 
@@ -132,11 +132,10 @@ function registerWmbusMeters(devices: Command): void {
       ].join('\n'),
     )
     .requiredOption('--config <file>', 'fleet configuration (JSON); see example-config')
-    .option(
-      '--radio <udp-url>',
-      'where the gateway listens for frames',
-      radioOption,
-      radioTarget('udp://127.0.0.1:9460'),
+    .addOption(
+      new Option('--radio <udp-url>', 'where the gateway listens for frames')
+        .argParser(radioOption)
+        .default(radioTarget('udp://127.0.0.1:9460'), 'udp://127.0.0.1:9460'),
     )
     .option('--sent-log <file>', 'append every value sent as a JSON line')
     .option('--state <file>', 'message counter state file (created if missing)')
@@ -230,7 +229,11 @@ function registerSmlMeter(devices: Command): void {
     .option('--gateway-entity <name>', 'PKI entity of the gateway', 'gateway')
     .option('--gateway-cert <file>', "the gateway's LMN certificate (PEM), instead of --gateway-entity")
     .requiredOption('--meter-id <id>', 'meter ID for the sent log, e.g. EMH-0000000001')
-    .option('--gateway <host:port>', "the gateway's LMN TLS port", gatewayOption, gatewayOption('127.0.0.1:9461'))
+    .addOption(
+      new Option('--gateway <host:port>', "the gateway's LMN TLS port")
+        .argParser(gatewayOption)
+        .default(gatewayOption('127.0.0.1:9461'), '127.0.0.1:9461'),
+    )
     .option('--interval <s>', 'seconds between readings', positiveInteger('--interval', 86_400), 5)
     .option('--sent-log <file>', 'append every value sent as a JSON line')
     .option('--count <n>', 'SML files to send, then exit', positiveInteger('--count'))
@@ -323,11 +326,10 @@ function registerRadioSend(devices: Command): void {
         "tests of the gateway's receiver: replays, damaged frames, foreign meters.",
       ].join('\n'),
     )
-    .option(
-      '--radio <udp-url>',
-      'where the gateway listens for frames',
-      radioOption,
-      radioTarget('udp://127.0.0.1:9460'),
+    .addOption(
+      new Option('--radio <udp-url>', 'where the gateway listens for frames')
+        .argParser(radioOption)
+        .default(radioTarget('udp://127.0.0.1:9460'), 'udp://127.0.0.1:9460'),
     )
     .requiredOption('--hex <hex|file>', 'frame hex, or a file of hex lines or raw bytes')
     .addHelpText(

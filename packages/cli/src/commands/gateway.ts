@@ -136,18 +136,21 @@ function registerInit(gateway: Command): void {
     .option('--gateway-id <id>', 'gateway ID (must match the PKI)', 'EOSM0100000001')
     .option('--store <file>', 'SQLite store', 'var/gateway/gateway.db')
     .option('--gwa-url <url>', 'GWA base URL', 'https://127.0.0.1:9440')
-    .option('--wakeup <host:port>', 'UDP endpoint for wake-up packets', hostPort('--wakeup'), {
-      host: '127.0.0.1',
-      port: 9450,
-    })
-    .option('--radio <host:port>', 'UDP endpoint of the simulated radio', hostPort('--radio'), {
-      host: '127.0.0.1',
-      port: 9460,
-    })
-    .option('--lmn-tls <host:port>', 'TLS endpoint for SML meters', hostPort('--lmn-tls'), {
-      host: '127.0.0.1',
-      port: 9461,
-    })
+    .addOption(
+      new Option('--wakeup <host:port>', 'UDP endpoint for wake-up packets')
+        .argParser(hostPort('--wakeup'))
+        .default({ host: '127.0.0.1', port: 9450 }, '127.0.0.1:9450'),
+    )
+    .addOption(
+      new Option('--radio <host:port>', 'UDP endpoint of the simulated radio')
+        .argParser(hostPort('--radio'))
+        .default({ host: '127.0.0.1', port: 9460 }, '127.0.0.1:9460'),
+    )
+    .addOption(
+      new Option('--lmn-tls <host:port>', 'TLS endpoint for SML meters')
+        .argParser(hostPort('--lmn-tls'))
+        .default({ host: '127.0.0.1', port: 9461 }, '127.0.0.1:9461'),
+    )
     .option('--no-radio', 'no simulated radio')
     .option('--no-lmn-tls', 'no SML-over-TLS meter server')
     .option('--poll <seconds>', 'scheduled GWA contact until the GWA sets one', positive('--poll'), 300)
