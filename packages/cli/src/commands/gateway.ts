@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createJsonLogger } from '@opensmgw/core';
+import { CoreError, createJsonLogger } from '@opensmgw/core';
 import {
   bootstrapForTestPki,
   type Endpoint,
@@ -41,17 +41,22 @@ function positive(name: string) {
   };
 }
 
+/** A usage error found in an action (exit code 2, like commander's own). */
+function usage(message: string): CoreError {
+  return new CoreError('SMGW_CORE_BAD_ARGUMENT', message);
+}
+
 /** The store named by --store, or the one of --bootstrap. */
 function storePathOf(flags: { store?: string; bootstrap?: string }): string {
   if ((flags.store === undefined) === (flags.bootstrap === undefined)) {
-    throw new InvalidArgumentError('give exactly one of --store and --bootstrap');
+    throw usage('give exactly one of --store and --bootstrap');
   }
   if (flags.store !== undefined) return flags.store;
   return readBootstrap(flags.bootstrap ?? '').storePath;
 }
 
 function openExisting(path: string): GatewayStore {
-  if (!existsSync(path)) throw new InvalidArgumentError(`no gateway store at ${path}`);
+  if (!existsSync(path)) throw usage(`no gateway store at ${path}`);
   return openGatewayStore(path);
 }
 
@@ -166,7 +171,7 @@ function registerInit(gateway: Command): void {
     .action(
       run(async (flags: InitFlags & { radio: Endpoint | false; lmnTls: Endpoint | false }) => {
         if (existsSync(flags.out) && !flags.force) {
-          throw new InvalidArgumentError(`${flags.out} exists (use --force to overwrite)`);
+          throw usage(`${flags.out} exists (use --force to overwrite)`);
         }
         const content = bootstrapForTestPki({
           pkiDir: resolve(flags.pki),
