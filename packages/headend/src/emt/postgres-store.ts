@@ -8,18 +8,29 @@
 import type { ReadingsMessage } from '@opensmgw/protocol';
 import pg from 'pg';
 import { EmtError } from './emt-errors.js';
-import {
-  checkLimit,
-  type EmtStore,
-  isoMs,
-  type MessageFilter,
-  type MessageMeta,
-  type ReadingFilter,
-  type StoredEmtMessage,
-  type StoredEmtReading,
-  type StoreResult,
+import type {
+  EmtStore,
+  MessageFilter,
+  MessageMeta,
+  ReadingFilter,
+  StoredEmtMessage,
+  StoredEmtReading,
+  StoreResult,
 } from './emt-store.js';
-import { messageConditions, messageFromRow, readingConditions, readingFromRow } from './sqlite-store.js';
+import {
+  hasMessageSql,
+  insertMessageSql,
+  type MessageRow,
+  messageFromRow,
+  messageRowValues,
+  messagesQuery,
+  READING_INSERT_COLUMNS,
+  type ReadingRow,
+  readingFromRow,
+  readingOwnValues,
+  readingsQuery,
+  setReadingsStoredSql,
+} from './store-rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS emt_messages (
@@ -62,8 +73,7 @@ CREATE INDEX IF NOT EXISTS emt_readings_meter ON emt_readings (meter_id, capture
 
 /** All readings of a message in one statement (column arrays through unnest, in message order). */
 const INSERT_READINGS = `
-INSERT INTO emt_readings (gateway_id, evaluation_profile_id, meter_id, obis, kind, value, scaler, unit,
-  capture_ms, target_ms, smgw_status, meter_status, message_id, received_ms)
+INSERT INTO emt_readings (${READING_INSERT_COLUMNS})
 SELECT $1, $2, u.meter_id, u.obis, u.kind, u.value, u.scaler, u.unit, u.capture_ms, u.target_ms,
   u.smgw_status, u.meter_status, $3, $4
 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::bigint[],
@@ -71,14 +81,14 @@ FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text
   WITH ORDINALITY AS u(meter_id, obis, kind, value, scaler, unit, capture_ms, target_ms, smgw_status, meter_status, ord)
 ORDER BY u.ord
 ON CONFLICT DO NOTHING`;
+/** The unnest arrays $5 .. $14: one for each of a reading's own values (readingOwnValues). */
+const UNNEST_COLUMNS = 10;
 
 /** '?' placeholders (shared condition builders) -> $1, $2, … */
 function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
-
-const whereText = (where: string[]): string => (where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`);
 
 /** The URL without its password, for messages (secrets never in errors or logs). */
 export function redactDatabaseUrl(url: string): string {
@@ -147,51 +157,23 @@ export class PostgresEmtStore implements EmtStore {
     }
     try {
       await client.query('BEGIN');
-      const m = await client.query(
-        `INSERT INTO emt_messages (gateway_id, message_id, evaluation_profile_id, taf, created_ms, usage_point_id,
-           tariff_name, reading_count, readings_stored, sender_cert_sha256, container_sha256, received_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11) ON CONFLICT DO NOTHING`,
-        [
-          msg.gatewayId,
-          msg.messageId,
-          msg.evaluationProfileId,
-          msg.taf,
-          isoMs(msg.created),
-          msg.usagePointId ?? null,
-          msg.tariffName ?? null,
-          msg.readings.length,
-          meta.senderCertSha256,
-          meta.containerSha256,
-          meta.receivedMs,
-        ],
-      );
+      const m = await client.query(numbered(insertMessageSql('emt_messages')), messageRowValues(msg, meta));
       if (m.rowCount === 0) {
         await client.query('ROLLBACK');
         return { outcome: 'duplicate', readingsStored: 0 };
       }
-      const rs = msg.readings;
+      // Column arrays (meter_id[], obis[], …) of the readings' own values, for unnest.
+      const values = msg.readings.map(readingOwnValues);
+      const columns = Array.from({ length: UNNEST_COLUMNS }, (_, i) => values.map((v) => v[i]));
       const r = await client.query(INSERT_READINGS, [
         msg.gatewayId,
         msg.evaluationProfileId,
         msg.messageId,
         meta.receivedMs,
-        rs.map((x) => x.meterId),
-        rs.map((x) => x.obis),
-        rs.map((x) => x.kind),
-        rs.map((x) => x.value),
-        rs.map((x) => x.scaler),
-        rs.map((x) => x.unit),
-        rs.map((x) => isoMs(x.captureTime)),
-        rs.map((x) => (x.targetTime === undefined ? null : isoMs(x.targetTime))),
-        rs.map((x) => x.smgwStatus),
-        rs.map((x) => x.meterStatus ?? null),
+        ...columns,
       ]);
       const stored = r.rowCount ?? 0;
-      await client.query('UPDATE emt_messages SET readings_stored = $1 WHERE gateway_id = $2 AND message_id = $3', [
-        stored,
-        msg.gatewayId,
-        msg.messageId,
-      ]);
+      await client.query(numbered(setReadingsStoredSql('emt_messages')), [stored, msg.gatewayId, msg.messageId]);
       await client.query('COMMIT');
       return { outcome: 'stored', readingsStored: stored };
     } catch (e) {
@@ -203,31 +185,18 @@ export class PostgresEmtStore implements EmtStore {
   }
 
   async hasMessage(gatewayId: string, messageId: string): Promise<boolean> {
-    const rows = await this.#query('SELECT 1 FROM emt_messages WHERE gateway_id = ? AND message_id = ?', [
-      gatewayId,
-      messageId,
-    ]);
+    const rows = await this.#query(hasMessageSql('emt_messages'), [gatewayId, messageId]);
     return rows.length > 0;
   }
 
   async readings(filter: ReadingFilter): Promise<StoredEmtReading[]> {
-    const limit = checkLimit(filter.limit);
-    const { where, params } = readingConditions(filter);
-    const rows = await this.#query(`SELECT * FROM emt_readings ${whereText(where)} ORDER BY capture_ms, id LIMIT ?`, [
-      ...params,
-      limit,
-    ]);
-    return rows.map((r) => readingFromRow(r as Parameters<typeof readingFromRow>[0]));
+    const { sql, params } = readingsQuery('emt_readings', filter);
+    return ((await this.#query(sql, params)) as ReadingRow[]).map(readingFromRow);
   }
 
   async messages(filter: MessageFilter): Promise<StoredEmtMessage[]> {
-    const limit = checkLimit(filter.limit);
-    const { where, params } = messageConditions(filter);
-    const rows = await this.#query(
-      `SELECT * FROM emt_messages ${whereText(where)} ORDER BY received_ms, gateway_id, message_id LIMIT ?`,
-      [...params, limit],
-    );
-    return rows.map((r) => messageFromRow(r as Parameters<typeof messageFromRow>[0]));
+    const { sql, params } = messagesQuery('emt_messages', filter);
+    return ((await this.#query(sql, params)) as MessageRow[]).map(messageFromRow);
   }
 
   async close(): Promise<void> {
