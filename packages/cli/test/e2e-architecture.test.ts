@@ -24,7 +24,7 @@ import { type GatewayStore, openGatewayStore } from '@opensmgw/gateway';
 import { openEmtStore, type StoredEmtReading } from '@opensmgw/headend';
 import { wmbusMeterId } from '@opensmgw/protocol';
 import { initTestPki, openEntityModule, signWakeupPacket } from '@opensmgw/security';
-import { configureGwa, type DemoPaths, demoPaths, demoPorts, prepareDemo } from '../src/demo/demo.js';
+import { configureGwa, type DemoPaths, demoCommands, demoPaths, demoPorts, prepareDemo } from '../src/demo/demo.js';
 import { DEMO_GATEWAY_ID, DEMO_SML_METER, type DemoPorts } from '../src/demo/demo-plan.js';
 import { type Part, ProcessGroup } from '../src/demo/process-group.js';
 
@@ -177,19 +177,9 @@ describe('the whole architecture as processes', { timeout: 420_000 }, () => {
       const i = lines.findIndex((l, n) => n >= from && l.startsWith(`${part}: `) && re.test(l));
       return i >= 0 ? i : undefined;
     });
-  const startGateway = (): Part => group.start('gateway', ['gateway', 'run', '--bootstrap', paths.bootstrap]);
-  const startEmt = (): Part =>
-    group.start('emt', [
-      'headend',
-      'emt',
-      'serve',
-      '--data',
-      paths.emt,
-      '--pki',
-      paths.pki,
-      '--port',
-      String(ports.emt),
-    ]);
+  const commands = demoCommands(paths, ports);
+  const startGateway = (): Part => group.start('gateway', commands.gateway);
+  const startEmt = (): Part => group.start('emt', commands.emt);
 
   // ProcessGroup runs `process.argv[1]`; under the test runner that is the test file, so point it at the CLI.
   const argv1 = process.argv[1];
@@ -203,17 +193,7 @@ describe('the whole architecture as processes', { timeout: 420_000 }, () => {
     await initTestPki(foreign, { gatewayId: DEMO_GATEWAY_ID });
     for (const f of ['roots.pem', 'crls.pem']) copyFileSync(join(paths.pki, 'trust', f), join(foreign, 'trust', f));
     emt = startEmt();
-    group.start('gwa', [
-      'headend',
-      'gwa',
-      'serve',
-      '--data',
-      paths.gwa,
-      '--pki',
-      paths.pki,
-      '--port',
-      String(ports.gwa),
-    ]);
+    group.start('gwa', commands.gwa);
     group.start('foreign-emt', [
       'headend',
       'emt',
@@ -267,34 +247,8 @@ describe('the whole architecture as processes', { timeout: 420_000 }, () => {
     });
     gateway = startGateway();
     await waitFor('gateway', /GWA session done/, 60_000);
-    group.start('wmbus-meters', [
-      'devices',
-      'wmbus-meters',
-      '--config',
-      paths.meters,
-      '--radio',
-      `udp://127.0.0.1:${ports.radio}`,
-      '--state',
-      paths.counters,
-      '--sent-log',
-      paths.sentWmbus,
-    ]);
-    group.start('sml-meter', [
-      'devices',
-      'sml-meter',
-      '--pki',
-      paths.pki,
-      '--entity',
-      DEMO_SML_METER.entity,
-      '--meter-id',
-      DEMO_SML_METER.meterId,
-      '--gateway',
-      `127.0.0.1:${ports.lmnTls}`,
-      '--interval',
-      '3',
-      '--sent-log',
-      paths.sentSml,
-    ]);
+    group.start('wmbus-meters', commands.wmbusMeters);
+    group.start('sml-meter', commands.smlMeter(3));
   });
 
   after(async () => {

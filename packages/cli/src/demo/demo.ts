@@ -159,6 +159,43 @@ export function configureGwa(
   }
 }
 
+/** The `smgw` arguments of each part of the demo (also what a user types to start one alone). */
+export function demoCommands(paths: DemoPaths, ports: DemoPorts) {
+  return {
+    emt: ['headend', 'emt', 'serve', '--data', paths.emt, '--pki', paths.pki, '--port', String(ports.emt)],
+    gwa: ['headend', 'gwa', 'serve', '--data', paths.gwa, '--pki', paths.pki, '--port', String(ports.gwa)],
+    gateway: ['gateway', 'run', '--bootstrap', paths.bootstrap],
+    wmbusMeters: [
+      'devices',
+      'wmbus-meters',
+      '--config',
+      paths.meters,
+      '--radio',
+      `udp://127.0.0.1:${ports.radio}`,
+      '--state',
+      paths.counters,
+      '--sent-log',
+      paths.sentWmbus,
+    ],
+    smlMeter: (intervalSeconds: number): string[] => [
+      'devices',
+      'sml-meter',
+      '--pki',
+      paths.pki,
+      '--entity',
+      DEMO_SML_METER.entity,
+      '--meter-id',
+      DEMO_SML_METER.meterId,
+      '--gateway',
+      `127.0.0.1:${ports.lmnTls}`,
+      '--interval',
+      String(intervalSeconds),
+      '--sent-log',
+      paths.sentSml,
+    ],
+  };
+}
+
 /** A readable line from a part's JSON log line (or the line itself). */
 function summarize(line: string): { msg: string; level: string } {
   try {
@@ -238,18 +275,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     out('OpenSMGW demo: meters -> gateway -> market participant, administered by a GWA (issue 4)');
     await prepareDemo(paths, ports, out);
-    const cli = (args: string[]): string[] => args;
-    const emt = group.start(
-      'emt',
-      cli(['headend', 'emt', 'serve', '--data', paths.emt, '--pki', paths.pki, '--port', String(ports.emt)]),
-    );
-    const gwa = group.start(
-      'gwa',
-      cli(['headend', 'gwa', 'serve', '--data', paths.gwa, '--pki', paths.pki, '--port', String(ports.gwa)]),
-    );
+    const commands = demoCommands(paths, ports);
+    const emt = group.start('emt', commands.emt);
+    const gwa = group.start('gwa', commands.gwa);
     await Promise.all([waitLine(emt, /listening/, 30_000), waitLine(gwa, /listening/, 30_000)]);
     configureGwa(paths, ports, Date.now(), (l) => out(`${at()}  ${l}`));
-    const gw = group.start('gateway', cli(['gateway', 'run', '--bootstrap', paths.bootstrap]));
+    const gw = group.start('gateway', commands.gateway);
     await waitLine(gw, /gateway started/, 30_000);
     await waitLine(gw, /GWA session done/, 30_000);
     const admin = openGwaAdmin({ dataDir: paths.gwa, pkiDir: paths.pki });
@@ -261,34 +292,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     } finally {
       admin.close();
     }
-    group.start('wmbus-meters', [
-      'devices',
-      'wmbus-meters',
-      '--config',
-      paths.meters,
-      '--radio',
-      `udp://127.0.0.1:${ports.radio}`,
-      '--state',
-      paths.counters,
-      '--sent-log',
-      paths.sentWmbus,
-    ]);
-    group.start('sml-meter', [
-      'devices',
-      'sml-meter',
-      '--pki',
-      paths.pki,
-      '--entity',
-      DEMO_SML_METER.entity,
-      '--meter-id',
-      DEMO_SML_METER.meterId,
-      '--gateway',
-      `127.0.0.1:${ports.lmnTls}`,
-      '--interval',
-      String(DEMO_SML_METER.intervalSeconds),
-      '--sent-log',
-      paths.sentSml,
-    ]);
+    group.start('wmbus-meters', commands.wmbusMeters);
+    group.start('sml-meter', commands.smlMeter(DEMO_SML_METER.intervalSeconds));
     out('');
     out('Running. Where to look:');
     out(
