@@ -19,14 +19,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type Clock, createJsonLogger, isSmgwError, type Logger } from '@opensmgw/core';
 import { CMS_MEDIA_TYPE, EMT_PATHS, MAX_CONTAINER_BYTES, MESSAGE_ID_HEADER } from '@opensmgw/protocol';
-import {
-  openEntityModule,
-  parseCertificates,
-  parseCrl,
-  readDerObjects,
-  type SecurityModule,
-  wanServerProfile,
-} from '@opensmgw/security';
+import { openEntityModule, parseCertificates, parseCrl, readDerObjects, type SecurityModule } from '@opensmgw/security';
+import { entityWanServerProfile } from '../entity-tls.js';
 import {
   HttpError,
   type HttpPeer,
@@ -92,11 +86,7 @@ export async function startEmtServer(options: EmtServerOptions): Promise<EmtServ
   const logger = options.logger ?? createJsonLogger({ sink: (line) => process.stdout.write(`${line}\n`) });
   const { clock, pkiDir, entity } = options;
 
-  const tlsPem = await pemFile(pkiDir, `${entity}/tls.crt.pem`);
   const encPem = await pemFile(pkiDir, `${entity}/enc.crt.pem`);
-  const subca = await pemFile(pkiDir, 'subca/ca.crt.pem');
-  const roots = await pemFile(pkiDir, 'trust/roots.pem');
-  const crls = await pemFile(pkiDir, 'trust/crls.pem');
   const trust = await loadSenderTrust(pkiDir);
   const encCert = readDerObjects(encPem, 'CERTIFICATE')[0];
   if (encCert === undefined) throw new EmtError('SMGW_EMT_BAD_REQUEST', `${entity}/enc.crt.pem holds no certificate`);
@@ -106,10 +96,10 @@ export async function startEmtServer(options: EmtServerOptions): Promise<EmtServ
   let store: EmtStore | undefined;
   let server: HttpsServer;
   try {
-    const profile = wanServerProfile({
-      key: await module.tlsKey('wan-tls'),
-      certificates: [tlsPem, subca],
-      trust: { kind: 'sm-pki', roots: [roots], intermediates: [subca], crls: [crls] },
+    const profile = await entityWanServerProfile({
+      entity,
+      module,
+      readPem: (rel) => pemFile(pkiDir, rel),
       clock,
     });
     store = await openEmtStore({

@@ -14,7 +14,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { createJsonLogger, isSmgwError, type Logger, type TimerClock } from '@opensmgw/core';
 import { type AdminJob, GWA_PATHS, MAX_ADMIN_BODY_BYTES, parseAdminJob, parseJobResult } from '@opensmgw/protocol';
-import { DEFAULT_SESSION_POLICIES, openEntityModule, SessionLedger, wanServerProfile } from '@opensmgw/security';
+import { DEFAULT_SESSION_POLICIES, openEntityModule, SessionLedger, type TlsServerProfile } from '@opensmgw/security';
+import { entityWanServerProfile } from '../entity-tls.js';
 import {
   HttpError,
   type HttpPeer,
@@ -57,24 +58,14 @@ export async function startGwaServer(options: GwaServerOptions): Promise<GwaServ
   const pem = (rel: string): Promise<string> => readFile(join(options.pkiDir, rel), 'utf8');
 
   const module = await openEntityModule(options.pkiDir, 'gwa', { clock });
-  let key: Awaited<ReturnType<typeof module.tlsKey>>;
+  let profile: TlsServerProfile;
   try {
-    key = await module.tlsKey('wan-tls');
+    profile = await entityWanServerProfile({ entity: 'gwa', module, readPem: pem, clock });
   } finally {
     await module.close();
   }
+  // The Sub-CA certificate also goes with every certificate issued to a gateway (recordIssued).
   const subca = await readSubCaPem(options.pkiDir);
-  const profile = wanServerProfile({
-    key,
-    certificates: [await pem('gwa/tls.crt.pem'), subca],
-    trust: {
-      kind: 'sm-pki',
-      roots: [await pem('trust/roots.pem')],
-      intermediates: [subca],
-      crls: [await pem('trust/crls.pem')],
-    },
-    clock,
-  });
 
   const registry = GwaRegistry.open(options.dataDir);
   // Results are handled one at a time: certificate issuance is asynchronous and must not run
