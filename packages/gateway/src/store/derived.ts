@@ -4,68 +4,38 @@
  */
 import type { ReadingKind } from '@opensmgw/protocol';
 import type { Statement } from 'better-sqlite3';
-import {
-  checkDecimal,
-  checkId,
-  checkInteger,
-  checkLimit,
-  checkObis,
-  checkText,
-  checkTimeMs,
-} from './argument-checks.js';
+import { checkId, checkInteger, checkLimit, checkTimeMs } from './argument-checks.js';
 import { badArgument } from './errors.js';
+import { checkMeterValue, type MeterValueRow, meterValueOfRow } from './meter-value.js';
 import { MAX_QUERY_LIMIT } from './readings.js';
 import type { Db } from './schema.js';
 import type { NewDerivedValue, StoredDerivedValue } from './types.js';
 
 const KINDS: readonly ReadingKind[] = ['original', 'derived', 'daily'];
-const UINT32_MAX = 0xffff_ffff;
 
-interface DerivedRow {
+interface DerivedRow extends MeterValueRow {
   id: number;
   profile_id: string;
-  meter_id: string;
-  obis: string;
   kind: ReadingKind;
-  value: string;
-  scaler: number;
-  unit: string;
-  capture_ms: number;
   target_ms: number;
-  smgw_status: number;
-  meter_status: number | null;
 }
 
 function toDerived(r: DerivedRow): StoredDerivedValue {
   return {
     id: r.id,
     evaluationProfileId: r.profile_id,
-    meterId: r.meter_id,
-    obis: r.obis,
     kind: r.kind,
-    value: r.value,
-    scaler: r.scaler,
-    unit: r.unit,
-    captureTimeMs: r.capture_ms,
     targetTimeMs: r.target_ms,
-    smgwStatus: r.smgw_status,
-    ...(r.meter_status === null ? {} : { meterStatus: r.meter_status }),
+    ...meterValueOfRow(r),
   };
 }
 
 export function checkDerived(v: NewDerivedValue, field: string): void {
   if (v === null || typeof v !== 'object') throw badArgument(`${field} is not an object`, { field });
   checkId(v.evaluationProfileId, `${field}.evaluationProfileId`);
-  checkId(v.meterId, `${field}.meterId`);
-  checkObis(v.obis, `${field}.obis`);
   if (!KINDS.includes(v.kind)) throw badArgument(`${field}.kind is not one of ${KINDS.join(', ')}`, { field });
-  checkDecimal(v.value, `${field}.value`);
-  checkInteger(v.scaler, `${field}.scaler`, -128, 127);
-  checkText(v.unit, `${field}.unit`, 32);
-  checkTimeMs(v.captureTimeMs, `${field}.captureTimeMs`);
+  checkMeterValue(v, field);
   checkTimeMs(v.targetTimeMs, `${field}.targetTimeMs`);
-  checkInteger(v.smgwStatus, `${field}.smgwStatus`, 0, UINT32_MAX);
-  if (v.meterStatus !== undefined) checkInteger(v.meterStatus, `${field}.meterStatus`, 0, UINT32_MAX);
 }
 
 export class DerivedTable {

@@ -3,65 +3,31 @@
  * Statements are prepared once: insert() runs for every reading of every telegram.
  */
 import type { Statement } from 'better-sqlite3';
-import {
-  checkDecimal,
-  checkId,
-  checkInteger,
-  checkLimit,
-  checkObis,
-  checkText,
-  checkTimeMs,
-} from './argument-checks.js';
+import { checkId, checkInteger, checkLimit, checkObis } from './argument-checks.js';
 import { badArgument } from './errors.js';
+import { checkMeterValue, type MeterValueRow, meterValueOfRow } from './meter-value.js';
 import type { Db } from './schema.js';
 import type { NewReading, ReadingSecurity, StoredReading } from './types.js';
 
 /** Largest `limit` a single query may ask for (the HAN pages, the TAF engine walks periods). */
 export const MAX_QUERY_LIMIT = 100_000;
 const SECURITY: readonly ReadingSecurity[] = ['mode7', 'mode5', 'tls'];
-const UINT32_MAX = 0xffff_ffff;
 
-interface ReadingRow {
+interface ReadingRow extends MeterValueRow {
   id: number;
-  meter_id: string;
-  obis: string;
-  value: string;
-  scaler: number;
-  unit: string;
-  capture_ms: number;
-  smgw_status: number;
-  meter_status: number | null;
   security: ReadingSecurity;
 }
 
 const COLUMNS = 'id, meter_id, obis, value, scaler, unit, capture_ms, smgw_status, meter_status, security';
 
 function toReading(r: ReadingRow): StoredReading {
-  return {
-    id: r.id,
-    meterId: r.meter_id,
-    obis: r.obis,
-    value: r.value,
-    scaler: r.scaler,
-    unit: r.unit,
-    captureTimeMs: r.capture_ms,
-    smgwStatus: r.smgw_status,
-    ...(r.meter_status === null ? {} : { meterStatus: r.meter_status }),
-    security: r.security,
-  };
+  return { id: r.id, ...meterValueOfRow(r), security: r.security };
 }
 
 /** Refuses a reading that would not read back as it was given (see argument-checks.ts). */
 export function checkReading(r: NewReading, field: string): void {
   if (r === null || typeof r !== 'object') throw badArgument(`${field} is not an object`, { field });
-  checkId(r.meterId, `${field}.meterId`);
-  checkObis(r.obis, `${field}.obis`);
-  checkDecimal(r.value, `${field}.value`);
-  checkInteger(r.scaler, `${field}.scaler`, -128, 127);
-  checkText(r.unit, `${field}.unit`, 32);
-  checkTimeMs(r.captureTimeMs, `${field}.captureTimeMs`);
-  checkInteger(r.smgwStatus, `${field}.smgwStatus`, 0, UINT32_MAX);
-  if (r.meterStatus !== undefined) checkInteger(r.meterStatus, `${field}.meterStatus`, 0, UINT32_MAX);
+  checkMeterValue(r, field);
   if (!SECURITY.includes(r.security)) throw badArgument(`${field}.security is not one of ${SECURITY.join(', ')}`);
 }
 
