@@ -155,52 +155,48 @@ export function hasMessageSql(table: string): string {
 
 /** A page of readings, oldest capture time first (a limit outside 1 .. MAX_QUERY_LIMIT is refused). */
 export function readingsQuery(table: string, f: ReadingFilter): SqlQuery {
-  const limit = checkLimit(f.limit);
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (f.gatewayId !== undefined) {
-    where.push('gateway_id = ?');
-    params.push(f.gatewayId);
-  }
-  if (f.meterId !== undefined) {
-    where.push('meter_id = ?');
-    params.push(f.meterId);
-  }
-  if (f.fromMs !== undefined) {
-    where.push('capture_ms >= ?');
-    params.push(f.fromMs);
-  }
-  if (f.toMs !== undefined) {
-    where.push('capture_ms <= ?');
-    params.push(f.toMs);
-  }
-  return {
-    sql: `SELECT * FROM ${table} ${whereText(where)} ORDER BY capture_ms, id LIMIT ?`,
-    params: [...params, limit],
-  };
+  return pageQuery(
+    table,
+    [
+      ['gateway_id = ?', f.gatewayId],
+      ['meter_id = ?', f.meterId],
+      ['capture_ms >= ?', f.fromMs],
+      ['capture_ms <= ?', f.toMs],
+    ],
+    'capture_ms, id',
+    f.limit,
+  );
 }
 
 /** A page of messages, oldest received first. */
 export function messagesQuery(table: string, f: MessageFilter): SqlQuery {
-  const limit = checkLimit(f.limit);
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (f.gatewayId !== undefined) {
-    where.push('gateway_id = ?');
-    params.push(f.gatewayId);
-  }
-  if (f.fromMs !== undefined) {
-    where.push('received_ms >= ?');
-    params.push(f.fromMs);
-  }
-  if (f.toMs !== undefined) {
-    where.push('received_ms <= ?');
-    params.push(f.toMs);
-  }
-  return {
-    sql: `SELECT * FROM ${table} ${whereText(where)} ORDER BY received_ms, gateway_id, message_id LIMIT ?`,
-    params: [...params, limit],
-  };
+  return pageQuery(
+    table,
+    [
+      ['gateway_id = ?', f.gatewayId],
+      ['received_ms >= ?', f.fromMs],
+      ['received_ms <= ?', f.toMs],
+    ],
+    'received_ms, gateway_id, message_id',
+    f.limit,
+  );
 }
 
-const whereText = (where: string[]): string => (where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`);
+/** SELECT * of `table` under the conditions whose value is given (AND), in `orderBy` order, at most `limit` rows. */
+function pageQuery(
+  table: string,
+  conditions: readonly (readonly [string, string | number | undefined])[],
+  orderBy: string,
+  limit: number,
+): SqlQuery {
+  const checkedLimit = checkLimit(limit);
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  for (const [condition, value] of conditions) {
+    if (value === undefined) continue;
+    where.push(condition);
+    params.push(value);
+  }
+  const whereText = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+  return { sql: `SELECT * FROM ${table} ${whereText} ORDER BY ${orderBy} LIMIT ?`, params: [...params, checkedLimit] };
+}
