@@ -7,19 +7,11 @@ import fc from 'fast-check';
 import { openGatewayStore } from '../src/store/gateway-store.js';
 import { canonicalLogEntry, GENESIS_HASH, logEntryHash } from '../src/store/log-chain.js';
 import type { GatewayStore, NewLogEntry } from '../src/store/types.js';
-import { tempDir } from './fixtures/store-fixtures.js';
+import { storeCode, tempDir } from './fixtures/store-fixtures.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
 const T = Date.UTC(2026, 10, 28, 12, 0, 0);
-
-function storeCode(code: string): (e: unknown) => boolean {
-  return (e) => {
-    assert.equal((e as { name?: string }).name, 'StoreError');
-    assert.equal((e as { code?: string }).code, code);
-    return true;
-  };
-}
 
 const entry = (n: number, extra: Partial<NewLogEntry> = {}): NewLogEntry => ({
   level: 1,

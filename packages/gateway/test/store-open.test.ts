@@ -5,18 +5,10 @@ import Database from 'better-sqlite3';
 import { openGatewayStore } from '../src/store/gateway-store.js';
 import { READING_QUERIES } from '../src/store/readings.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../src/store/schema.js';
-import { METER, telegram, tempDir } from './fixtures/store-fixtures.js';
+import { METER, storeCode, telegram, tempDir } from './fixtures/store-fixtures.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
-
-function storeCode(code: string): (e: unknown) => boolean {
-  return (e) => {
-    assert.equal((e as { name?: string }).name, 'StoreError');
-    assert.equal((e as { code?: string }).code, code);
-    return true;
-  };
-}
 
 describe('gateway store: opening the file', () => {
   it('creates a WAL database with synchronous FULL, foreign keys and the current schema', () => {

@@ -2,28 +2,17 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openGatewayStore } from '../src/store/gateway-store.js';
-import type { GatewayStore } from '../src/store/types.js';
-import { communicationProfile, evaluationProfile, meterProfile, tempDir } from './fixtures/store-fixtures.js';
+import {
+  communicationProfile,
+  evaluationProfile,
+  meterProfile,
+  storeCode,
+  tempDir,
+  withStore,
+} from './fixtures/store-fixtures.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
-
-function storeCode(code: string): (e: unknown) => boolean {
-  return (e) => {
-    assert.equal((e as { name?: string }).name, 'StoreError');
-    assert.equal((e as { code?: string }).code, code);
-    return true;
-  };
-}
-
-function withStore(fn: (s: GatewayStore) => void): void {
-  const s = openGatewayStore(':memory:');
-  try {
-    fn(s);
-  } finally {
-    s.close();
-  }
-}
 
 describe('gateway store: profiles', () => {
   it('puts, replaces, lists and deletes the three kinds of profile', () =>

@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { openGatewayStore } from '../src/store/gateway-store.js';
 import type { GatewayStore, IncomingValues, NewReading } from '../src/store/types.js';
-import { ENERGY, METER, POWER, reading, telegram } from './fixtures/store-fixtures.js';
+import { ENERGY, METER, POWER, reading, storeCode, telegram, withStore } from './fixtures/store-fixtures.js';
 
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
-
-function storeCode(code: string): (e: unknown) => boolean {
-  return (e) => {
-    assert.equal((e as { name?: string }).name, 'StoreError');
-    assert.equal((e as { code?: string }).code, code);
-    return true;
-  };
-}
-
-function withStore(fn: (s: GatewayStore) => void): void {
-  const s = openGatewayStore(':memory:');
-  try {
-    fn(s);
-  } finally {
-    s.close();
-  }
-}
 
 describe('gateway store: accept and replay counters', () => {
   it('stores readings of a telegram with a counter and advances the counter', () =>

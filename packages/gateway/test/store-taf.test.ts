@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
-import { openGatewayStore } from '../src/store/gateway-store.js';
-import type { GatewayStore, NewDerivedValue, TafCommit } from '../src/store/types.js';
-import { delivery, ENERGY, METER } from './fixtures/store-fixtures.js';
+import type { NewDerivedValue, TafCommit } from '../src/store/types.js';
+import { delivery, ENERGY, METER, storeCode, withStore } from './fixtures/store-fixtures.js';
 
 const P = 'taf7-1';
 const T0 = Date.UTC(2026, 10, 28, 0, 0, 0);
 const Q = 900_000;
-
-function storeCode(code: string): (e: unknown) => boolean {
-  return (e) => {
-    assert.equal((e as { name?: string }).name, 'StoreError');
-    assert.equal((e as { code?: string }).code, code);
-    return true;
-  };
-}
-
-function withStore(fn: (s: GatewayStore) => void, clock?: FakeClock): void {
-  const s = openGatewayStore(':memory:', clock === undefined ? {} : { clock });
-  try {
-    fn(s);
-  } finally {
-    s.close();
-  }
-}
 
 const derived = (i: number, kind: NewDerivedValue['kind'] = 'derived'): NewDerivedValue => ({
   evaluationProfileId: P,
