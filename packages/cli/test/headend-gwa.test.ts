@@ -10,23 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { GwaRegistry } from '@opensmgw/headend';
 import { GWA_PATHS, parseJobsResponse } from '@opensmgw/protocol';
 import type { Command } from 'commander';
-import { GATEWAY_ID, httpsRequest, makeTestPki, type TestPki } from '../../headend/test/gwa-harness.js';
+import { GATEWAY_ID, httpsRequest, METER, makeTestPki, type TestPki } from '../../headend/test/gwa-harness.js';
 import { buildProgram } from '../src/program.js';
 import { runCli } from './run-cli.js';
-
-const METER = {
-  meterId: 'ELS-12345678',
-  medium: 'electricity',
-  active: true,
-  access: {
-    type: 'wmbus',
-    manufacturer: 'ELS',
-    serial: '12345678',
-    keyHex: '000102030405060708090a0b0c0d0e0f',
-    allowMode5: false,
-  },
-  channels: ['0100010800ff'],
-};
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 

@@ -20,6 +20,21 @@ import {
 
 export const GATEWAY_ID = 'EOSM0100000001';
 
+/** A wM-Bus electricity meter profile as an operator gives it (add-meter). */
+export const METER = {
+  meterId: 'ELS-12345678',
+  medium: 'electricity',
+  active: true,
+  access: {
+    type: 'wmbus',
+    manufacturer: 'ELS',
+    serial: '12345678',
+    keyHex: '000102030405060708090a0b0c0d0e0f',
+    allowMode5: false,
+  },
+  channels: ['0100010800ff'],
+};
+
 export interface TestPki {
   readonly dir: string;
   readonly pkiDir: string;

@@ -16,21 +16,7 @@ import fc from 'fast-check';
 import { HeadendError } from '../src/gwa/errors.js';
 import { classifyProfile, type GwaAdmin, logEntriesOf, openGwaAdmin } from '../src/gwa/operations.js';
 import { GwaRegistry, parseWakeupAddress } from '../src/gwa/registry.js';
-import { GATEWAY_ID, makeTestPki, type TestPki } from './gwa-harness.js';
-
-const METER = {
-  meterId: 'ELS-12345678',
-  medium: 'electricity',
-  active: true,
-  access: {
-    type: 'wmbus',
-    manufacturer: 'ELS',
-    serial: '12345678',
-    keyHex: '000102030405060708090a0b0c0d0e0f',
-    allowMode5: false,
-  },
-  channels: ['0100010800ff'],
-};
+import { GATEWAY_ID, METER, makeTestPki, type TestPki } from './gwa-harness.js';
 
 const code = (c: string) => (e: unknown) => e instanceof HeadendError && e.code === c;
 

@@ -19,21 +19,7 @@ import {
 } from '@opensmgw/security';
 import { type GwaServer, startGwaServer } from '../src/gwa/gwa-server.js';
 import { type GwaAdmin, openGwaAdmin } from '../src/gwa/operations.js';
-import { GATEWAY_ID, httpsRequest, makeTestPki, type TestPki } from './gwa-harness.js';
-
-const METER = {
-  meterId: 'ELS-12345678',
-  medium: 'electricity',
-  active: true,
-  access: {
-    type: 'wmbus',
-    manufacturer: 'ELS',
-    serial: '12345678',
-    keyHex: '000102030405060708090a0b0c0d0e0f',
-    allowMode5: false,
-  },
-  channels: ['0100010800ff'],
-};
+import { GATEWAY_ID, httpsRequest, METER, makeTestPki, type TestPki } from './gwa-harness.js';
 
 describe('GWA server (admin protocol over mutual TLS)', () => {
   let pki: TestPki;
