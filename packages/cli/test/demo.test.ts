@@ -9,22 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { READING_JSON_FIELDS } from './reading-json-fields.js';
 import { runCli } from './run-cli.js';
-
-const FIELDS = [
-  'gatewayId',
-  'meterId',
-  'obis',
-  'obisHex',
-  'quantity',
-  'value',
-  'unit',
-  'captureTime',
-  'targetTime',
-  'kind',
-  'evaluationProfileId',
-  'messageId',
-];
 
 describe('smgw demo', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'smgw-demo-'));
@@ -52,7 +38,7 @@ describe('smgw demo', { timeout: 300_000 }, () => {
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
     assert.ok(rows.length > 0);
     for (const row of rows) {
-      assert.deepEqual(Object.keys(row), FIELDS);
+      assert.deepEqual(Object.keys(row), READING_JSON_FIELDS);
       assert.equal(row.gatewayId, 'EOSM0100000001');
       assert.equal(typeof row.value, 'number');
     }

@@ -6,9 +6,8 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { fromHex, systemClock } from '@opensmgw/core';
 import { parseFleetConfig, type SentValue } from '@opensmgw/devices';
 import { createProfileServer, initTestPki, lmnServerProfile, openEntityModule } from '@opensmgw/security';
@@ -16,7 +15,7 @@ import { decodeSmlFile, SmlTransportSplitter } from '@opensmgw/sml';
 import { DecoderState, decodeTelegram } from '@opensmgw/wmbus';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/program.js';
-import { runCli } from './run-cli.js';
+import { cliArgv, runCli } from './run-cli.js';
 
 let dir: string;
 let pki: string;
@@ -44,7 +43,7 @@ function runUntilSignal(
   lines: number,
 ): Promise<{ code: number | null; stderr: string; sentLines: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI_MAIN, ...args], {
+    const child = spawn(process.execPath, cliArgv(args), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -66,8 +65,6 @@ function runUntilSignal(
     );
   });
 }
-
-const CLI_MAIN = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 
 const sentLines = (f: string) =>
   readFileSync(f, 'utf8')

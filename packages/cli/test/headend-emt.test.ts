@@ -7,40 +7,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PostgresEmtStore, SqliteEmtStore } from '@opensmgw/headend';
 import type { ReadingsMessage } from '@opensmgw/protocol';
 import { initTestPki } from '@opensmgw/security';
 import type { Command } from 'commander';
+import { GATEWAY_ID, readingsMessage } from '../../headend/test/emt-fixtures.js';
 import { postgresMissing, startTestPostgres } from '../../headend/test/emt-postgres.js';
 import { buildProgram } from '../src/program.js';
-import { runCli } from './run-cli.js';
+import { READING_JSON_FIELDS } from './reading-json-fields.js';
+import { cliArgv, runCli } from './run-cli.js';
 
-const GATEWAY = 'EOSM0100000001';
-const FIELDS = [
-  'gatewayId',
-  'meterId',
-  'obis',
-  'obisHex',
-  'quantity',
-  'value',
-  'unit',
-  'captureTime',
-  'targetTime',
-  'kind',
-  'evaluationProfileId',
-  'messageId',
-];
-
-const message: ReadingsMessage = {
-  format: 'opensmgw-readings/1',
-  messageId: 'q-000001',
-  gatewayId: GATEWAY,
-  evaluationProfileId: 'ep-taf1',
-  taf: 1,
-  created: '2026-11-28T10:15:00.000Z',
+const GATEWAY = GATEWAY_ID;
+// The fixture's header (gateway, profile, TAF 1, created) with readings of four kinds of value.
+const message: ReadingsMessage = readingsMessage('q-000001', {
   readings: [
     {
       meterId: 'ELS-12345678',
@@ -84,7 +65,7 @@ const message: ReadingsMessage = {
       smgwStatus: '00000000',
     },
   ],
-};
+});
 const meta = {
   senderCertSha256: 'a'.repeat(64),
   containerSha256: 'b'.repeat(64),
@@ -166,7 +147,7 @@ describe('smgw headend emt readings and messages (SQLite)', () => {
       assert.equal(live.code, 0, live.stderr);
       const rows = JSON.parse(live.stdout) as Record<string, unknown>[];
       assert.ok(Array.isArray(rows));
-      for (const r of rows) assert.deepEqual(Object.keys(r), FIELDS);
+      for (const r of rows) assert.deepEqual(Object.keys(r), READING_JSON_FIELDS);
       assert.deepEqual(rows, EXPECTED);
       // the JSON text carries the decimals themselves, no binary noise
       assert.match(live.stdout, /"value": 123456\.7,/);
@@ -280,24 +261,9 @@ describe('smgw headend emt serve', () => {
     const pki = join(dir, 'pki');
     await initTestPki(pki);
     const data = join(dir, 'served');
-    const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
     const child = spawn(
       process.execPath,
-      [
-        '--conditions=development',
-        '--import',
-        'tsx',
-        main,
-        'headend',
-        'emt',
-        'serve',
-        '--data',
-        data,
-        '--pki',
-        pki,
-        '--port',
-        '0',
-      ],
+      cliArgv(['headend', 'emt', 'serve', '--data', data, '--pki', pki, '--port', '0']),
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

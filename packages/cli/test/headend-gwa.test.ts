@@ -3,18 +3,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { GwaRegistry } from '@opensmgw/headend';
 import { GWA_PATHS, parseJobsResponse } from '@opensmgw/protocol';
 import type { Command } from 'commander';
 import { GATEWAY_ID, httpsRequest, METER, makeTestPki, type TestPki } from '../../headend/test/gwa-harness.js';
 import { buildProgram } from '../src/program.js';
-import { runCli } from './run-cli.js';
-
-const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+import { cliArgv, runCli } from './run-cli.js';
 
 const SUBCOMMANDS = [
   'serve',
@@ -102,11 +99,7 @@ describe('smgw headend gwa', () => {
   it('logs --wait waits for the result (written by another process) and prints the entries', async () => {
     const child = spawn(
       process.execPath,
-      [
-        '--conditions=development',
-        '--import',
-        'tsx',
-        main,
+      cliArgv([
         'headend',
         'gwa',
         'logs',
@@ -121,7 +114,7 @@ describe('smgw headend gwa', () => {
         '60',
         '--data',
         data,
-      ],
+      ]),
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -160,21 +153,7 @@ describe('smgw headend gwa', () => {
   it('serve hands the queued jobs to the gateway (factory certificate) and logs JSON lines', async () => {
     const child = spawn(
       process.execPath,
-      [
-        '--conditions=development',
-        '--import',
-        'tsx',
-        main,
-        'headend',
-        'gwa',
-        'serve',
-        '--data',
-        data,
-        '--pki',
-        pki.pkiDir,
-        '--port',
-        '0',
-      ],
+      cliArgv(['headend', 'gwa', 'serve', '--data', data, '--pki', pki.pkiDir, '--port', '0']),
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const lines: Record<string, unknown>[] = [];

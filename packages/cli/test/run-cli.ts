@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 
+/** The node arguments that run `smgw <args>` from its sources (for tests that spawn it themselves). */
+export function cliArgv(args: readonly string[]): string[] {
+  return ['--conditions=development', '--import', 'tsx', main, ...args];
+}
+
 export interface CliRun {
   code: number | null;
   stdout: string;
@@ -18,7 +23,7 @@ export function runCli(
   options: { closeStdoutAfterFirstChunk?: boolean } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', main, ...args], {
+    const child = spawn(process.execPath, cliArgv(args), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
