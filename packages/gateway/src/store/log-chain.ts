@@ -14,11 +14,34 @@
  * remembers the head {index, hash} it last saw and compares (GatewayStore.logHead).
  */
 import { createHash } from 'node:crypto';
-import type { LogEntry } from '@opensmgw/protocol';
+import type { LogEntry, LogName } from '@opensmgw/protocol';
+import type { NewLogEntry } from './types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
 export type UnhashedLogEntry = Omit<LogEntry, 'hash'>;
+
+/** `entry` as the chain records it before its hash: in `log` at `index`, written at `timeMs`, after `prevHash`. */
+export function unhashedLogEntry(
+  log: LogName,
+  index: number,
+  timeMs: number,
+  entry: NewLogEntry,
+  prevHash: string,
+): UnhashedLogEntry {
+  return {
+    log,
+    index,
+    time: new Date(timeMs).toISOString(),
+    level: entry.level,
+    outcome: entry.outcome,
+    event: entry.event,
+    message: entry.message,
+    ...(entry.subject === undefined ? {} : { subject: entry.subject }),
+    ...(entry.user === undefined ? {} : { user: entry.user }),
+    prevHash,
+  };
+}
 
 /** The canonical JSON text of an entry without its hash (field order fixed, see above). */
 export function canonicalLogEntry(e: UnhashedLogEntry): string {

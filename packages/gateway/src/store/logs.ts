@@ -6,7 +6,7 @@ import { ID_PATTERN, LOG_NAMES, type LogEntry, type LogName, parseLogEntry } fro
 import type { Statement } from 'better-sqlite3';
 import { checkInteger, checkText, checkTimeMs } from './argument-checks.js';
 import { badArgument, corrupt } from './errors.js';
-import { GENESIS_HASH, logEntryHash, type UnhashedLogEntry } from './log-chain.js';
+import { GENESIS_HASH, logEntryHash, type UnhashedLogEntry, unhashedLogEntry } from './log-chain.js';
 import type { Db } from './schema.js';
 import type { LogHead, LogVerifyResult, NewLogEntry } from './types.js';
 
@@ -90,18 +90,13 @@ export class LogBook {
     checkEntry(log, entry, 'entry');
     checkTimeMs(timeMs, 'timeMs');
     const head = this.#head.get(log);
-    const unhashedEntry: UnhashedLogEntry = {
+    const unhashedEntry = unhashedLogEntry(
       log,
-      index: head === undefined ? 1 : head.idx + 1,
-      time: new Date(timeMs).toISOString(),
-      level: entry.level,
-      outcome: entry.outcome,
-      event: entry.event,
-      message: entry.message,
-      ...(entry.subject === undefined ? {} : { subject: entry.subject }),
-      ...(entry.user === undefined ? {} : { user: entry.user }),
-      prevHash: head === undefined ? GENESIS_HASH : head.hash,
-    };
+      head === undefined ? 1 : head.idx + 1,
+      timeMs,
+      entry,
+      head === undefined ? GENESIS_HASH : head.hash,
+    );
     const hash = logEntryHash(unhashedEntry);
     this.#insert.run(
       log,
