@@ -16,7 +16,10 @@ describe('WakeupListener', () => {
   let events: RecordingEventLog;
   let wakeups: number;
 
-  const listener = (s: FakeWanStore = store, gatewayId = pki.gatewayId): WakeupListener =>
+  const countWakeup = (): void => {
+    wakeups += 1;
+  };
+  const listener = (s: FakeWanStore = store, gatewayId = pki.gatewayId, onWakeup = countWakeup): WakeupListener =>
     new WakeupListener({
       host: '127.0.0.1',
       port: 0,
@@ -25,9 +28,7 @@ describe('WakeupListener', () => {
       clock,
       store: s,
       events,
-      onWakeup: () => {
-        wakeups += 1;
-      },
+      onWakeup,
     });
   const packet = (fields: { gatewayId?: string; timestampMs?: number; sequence?: bigint } = {}, by = pki.gwa.module) =>
     signWakeupPacket(by, 'wan-sig', {
@@ -52,18 +53,9 @@ describe('WakeupListener', () => {
 
   it('accepts a valid packet: system log WAKEUP_ACCEPTED, state persisted, then onWakeup', async () => {
     let stateAtWakeup: unknown;
-    const withCheck = new WakeupListener({
-      host: '127.0.0.1',
-      port: 0,
-      gatewayId: pki.gatewayId,
-      gwaSignatureCertificates: [pki.gwa.sigDer],
-      clock,
-      store,
-      events,
-      onWakeup: () => {
-        stateAtWakeup = store.getState(WAKEUP_STATE_KEY);
-        wakeups += 1;
-      },
+    const withCheck = listener(store, pki.gatewayId, () => {
+      stateAtWakeup = store.getState(WAKEUP_STATE_KEY);
+      wakeups += 1;
     });
     assert.equal(withCheck.receive(await packet(), '10.0.0.1:5000'), 'accepted');
     assert.equal(wakeups, 1);
@@ -124,16 +116,7 @@ describe('WakeupListener', () => {
     const gotWakeup = new Promise<void>((resolve) => {
       resolveWakeup = resolve;
     });
-    const l = new WakeupListener({
-      host: '127.0.0.1',
-      port: 0,
-      gatewayId: pki.gatewayId,
-      gwaSignatureCertificates: [pki.gwa.sigDer],
-      clock,
-      store,
-      events,
-      onWakeup: () => resolveWakeup(),
-    });
+    const l = listener(store, pki.gatewayId, () => resolveWakeup());
     const port = await l.start();
     const out = createSocket('udp4');
     try {
