@@ -6,9 +6,17 @@ import { issueFromCsr, parseCertificates, toPem } from '@opensmgw/security';
 import { type AdminJobHandler, createAdminHandlers, SCHEDULE_STATE_KEY } from '../src/wan/admin-handlers.js';
 import { AdminSession, COMPLETED_STATE_KEY, type TimeSync } from '../src/wan/admin-session.js';
 import { WanHttpsClient } from '../src/wan/https-client.js';
-import { WanIdentity } from '../src/wan/wan-identity.js';
+import type { WanIdentity } from '../src/wan/wan-identity.js';
 import { FakeWanStore, RecordingEventLog } from './fixtures/wan-fakes.js';
-import { type Handler, json, makeWanPki, startWanServer, type TestServer, type WanPki } from './fixtures/wan-pki.js';
+import {
+  type Handler,
+  json,
+  makeWanPki,
+  openGatewayIdentity,
+  startWanServer,
+  type TestServer,
+  type WanPki,
+} from './fixtures/wan-pki.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
@@ -131,14 +139,7 @@ describe('AdminSession against a test GWA over mutual TLS', () => {
     changed = [];
     schedule = [];
     handled = [];
-    identity = await WanIdentity.open({
-      module: pki.gateway,
-      store,
-      gatewayId: pki.gatewayId,
-      chainPem: pki.subca,
-      trust: pki.wanTrust,
-      clock,
-    });
+    identity = await openGatewayIdentity(pki, store, clock);
   });
 
   it('syncs time, applies the jobs in order, posts one result each, and a failing job does not stop the rest', async () => {
@@ -301,14 +302,7 @@ describe('AdminSession against a test GWA over mutual TLS', () => {
     const factorySerial = server.stats.clientSerials[before];
 
     // A restarted gateway loads the operational triplet; the next session shows its new TLS certificate.
-    identity = await WanIdentity.open({
-      module: pki.gateway,
-      store,
-      gatewayId: pki.gatewayId,
-      chainPem: pki.subca,
-      trust: pki.wanTrust,
-      clock,
-    });
+    identity = await openGatewayIdentity(pki, store, clock);
     assert.equal(identity.isFactory, false);
     gwa.jobs = [];
     await session().run('schedule');

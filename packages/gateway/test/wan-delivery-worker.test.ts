@@ -5,9 +5,16 @@ import type { CommunicationProfile } from '@opensmgw/protocol';
 import { openContainer } from '@opensmgw/security';
 import { backoffDelay, DeliveryWorker } from '../src/wan/delivery-worker.js';
 import { WanHttpsClient } from '../src/wan/https-client.js';
-import { WanIdentity } from '../src/wan/wan-identity.js';
+import type { WanIdentity } from '../src/wan/wan-identity.js';
 import { FakeWanStore, RecordingEventLog } from './fixtures/wan-fakes.js';
-import { type Handler, makeWanPki, startWanServer, type TestServer, type WanPki } from './fixtures/wan-pki.js';
+import {
+  type Handler,
+  makeWanPki,
+  openGatewayIdentity,
+  startWanServer,
+  type TestServer,
+  type WanPki,
+} from './fixtures/wan-pki.js';
 
 const RETRY = { initialDelayMs: 1000, maxDelayMs: 4000 };
 
@@ -113,14 +120,7 @@ describe('DeliveryWorker', () => {
     emt.posts.length = 0;
     store = new FakeWanStore();
     events = new RecordingEventLog();
-    identity = await WanIdentity.open({
-      module: pki.gateway,
-      store,
-      gatewayId: pki.gatewayId,
-      chainPem: pki.subca,
-      trust: pki.wanTrust,
-      clock,
-    });
+    identity = await openGatewayIdentity(pki, store, clock);
     profiles = new Map([['emt-1', profile()]]);
     worker = new DeliveryWorker({
       store,

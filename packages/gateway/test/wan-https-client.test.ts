@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
 import { WanHttpsClient } from '../src/wan/https-client.js';
-import { WanIdentity } from '../src/wan/wan-identity.js';
 import { FakeWanStore } from './fixtures/wan-fakes.js';
-import { json, makeWanPki, startWanServer, type TestServer, type WanPki } from './fixtures/wan-pki.js';
+import {
+  json,
+  makeWanPki,
+  openGatewayIdentity,
+  startWanServer,
+  type TestServer,
+  type WanPki,
+} from './fixtures/wan-pki.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
@@ -18,14 +24,7 @@ describe('WanHttpsClient', () => {
   before(async () => {
     pki = await makeWanPki();
     clock = new FakeClock(Date.now());
-    const identity = await WanIdentity.open({
-      module: pki.gateway,
-      store: new FakeWanStore(),
-      gatewayId: pki.gatewayId,
-      chainPem: pki.subca,
-      trust: pki.wanTrust,
-      clock,
-    });
+    const identity = await openGatewayIdentity(pki, new FakeWanStore(), clock);
     server = await startWanServer(pki.gwa, pki.smPkiTrust(), clock, (req, body, res) => {
       if (req.url === '/big') {
         res.writeHead(200);
@@ -148,14 +147,7 @@ describe('WanHttpsClient', () => {
   });
 
   it('resumes only within the WAN session lifetime, then makes a full handshake (SessionLedger)', async () => {
-    const identity = await WanIdentity.open({
-      module: pki.gateway,
-      store: new FakeWanStore(),
-      gatewayId: pki.gatewayId,
-      chainPem: pki.subca,
-      trust: pki.wanTrust,
-      clock,
-    });
+    const identity = await openGatewayIdentity(pki, new FakeWanStore(), clock);
     // The GWA may shorten the lifetime (spec notes §3.3); the server would still resume for 48 h.
     const short = new WanHttpsClient({ identity, trust: pki.smPkiTrust(), clock, sessionMaxAgeMs: 3_600_000 });
     const get = () => short.request({ url: server.url, servername: 'gwa.opensmgw.test', method: 'GET', path: '/' });

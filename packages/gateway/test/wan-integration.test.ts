@@ -20,8 +20,15 @@ import { ConnectionManager } from '../src/wan/connection-manager.js';
 import { DeliveryWorker } from '../src/wan/delivery-worker.js';
 import { WanHttpsClient } from '../src/wan/https-client.js';
 import { WakeupListener } from '../src/wan/wakeup-listener.js';
-import { WanIdentity } from '../src/wan/wan-identity.js';
-import { json, makeWanPki, startWanServer, type TestServer, type WanPki } from './fixtures/wan-pki.js';
+import type { WanIdentity } from '../src/wan/wan-identity.js';
+import {
+  json,
+  makeWanPki,
+  openGatewayIdentity,
+  startWanServer,
+  type TestServer,
+  type WanPki,
+} from './fixtures/wan-pki.js';
 
 describe('WAN side with the SQLite store, rate-limited log, GatewayTime and FlowControl', () => {
   let pki: WanPki;
@@ -78,14 +85,7 @@ describe('WAN side with the SQLite store, rate-limited log, GatewayTime and Flow
     const events = new RateLimitedEventLog({ store, clock });
     const time = new GatewayTime({ clock, events, minRegistrationPeriodSeconds: () => 900 });
     const flow = new FlowControl({ events });
-    const identity = await WanIdentity.open({
-      module: pki.gateway,
-      store,
-      gatewayId: pki.gatewayId,
-      chainPem: pki.subca,
-      trust: pki.wanTrust,
-      clock: time,
-    });
+    const identity = await openGatewayIdentity(pki, store, time);
     identityRef = identity;
     const client = new WanHttpsClient({
       identity,
