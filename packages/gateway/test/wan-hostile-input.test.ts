@@ -11,9 +11,8 @@ import fc from 'fast-check';
 import type { AdminJobHandler } from '../src/wan/admin-handlers.js';
 import { AdminSession } from '../src/wan/admin-session.js';
 import type { WanRequest, WanResponse } from '../src/wan/https-client.js';
-import { WakeupListener } from '../src/wan/wakeup-listener.js';
 import { FakeWanStore, RecordingEventLog } from './fixtures/wan-fakes.js';
-import { makeWanPki } from './fixtures/wan-pki.js';
+import { makeWanPki, wakeupListenerOf } from './fixtures/wan-pki.js';
 
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -82,11 +81,7 @@ describe('WAN hostile input (properties)', () => {
       const store = new FakeWanStore();
       const events = new RecordingEventLog();
       let wakeups = 0;
-      const listener = new WakeupListener({
-        host: '127.0.0.1',
-        port: 0,
-        gatewayId: pki.gatewayId,
-        gwaSignatureCertificates: [pki.gwa.sigDer],
+      const listener = wakeupListenerOf(pki, {
         clock,
         store,
         events,

@@ -19,7 +19,6 @@ import { AdminSession } from '../src/wan/admin-session.js';
 import { ConnectionManager } from '../src/wan/connection-manager.js';
 import { DeliveryWorker } from '../src/wan/delivery-worker.js';
 import { WanHttpsClient } from '../src/wan/https-client.js';
-import { WakeupListener } from '../src/wan/wakeup-listener.js';
 import type { WanIdentity } from '../src/wan/wan-identity.js';
 import {
   json,
@@ -28,6 +27,7 @@ import {
   startWanServer,
   type TestServer,
   type WanPki,
+  wakeupListenerOf,
 } from './fixtures/wan-pki.js';
 
 describe('WAN side with the SQLite store, rate-limited log, GatewayTime and FlowControl', () => {
@@ -166,11 +166,7 @@ describe('WAN side with the SQLite store, rate-limited log, GatewayTime and Flow
 
     // A wake-up makes the gateway call the GWA again, which asks for the system log.
     jobs.push({ jobId: 'r1', type: 'read-log', log: 'system', fromIndex: 1, count: 100 });
-    const listener = new WakeupListener({
-      host: '127.0.0.1',
-      port: 0,
-      gatewayId: pki.gatewayId,
-      gwaSignatureCertificates: [pki.gwa.sigDer],
+    const listener = wakeupListenerOf(pki, {
       clock: time,
       store,
       events,
@@ -192,11 +188,7 @@ describe('WAN side with the SQLite store, rate-limited log, GatewayTime and Flow
     assert.equal(store.verifyLog('system').ok, true);
 
     // Restart: a new listener on the same store refuses the replayed packet.
-    const restarted = new WakeupListener({
-      host: '127.0.0.1',
-      port: 0,
-      gatewayId: pki.gatewayId,
-      gwaSignatureCertificates: [pki.gwa.sigDer],
+    const restarted = wakeupListenerOf(pki, {
       clock: time,
       store,
       events,

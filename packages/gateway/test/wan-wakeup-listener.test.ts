@@ -3,9 +3,9 @@ import { createSocket } from 'node:dgram';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
 import { signWakeupPacket } from '@opensmgw/security';
-import { MAX_WAKEUP_DATAGRAM, WAKEUP_STATE_KEY, WakeupListener } from '../src/wan/wakeup-listener.js';
+import { MAX_WAKEUP_DATAGRAM, WAKEUP_STATE_KEY, type WakeupListener } from '../src/wan/wakeup-listener.js';
 import { FakeWanStore, RecordingEventLog } from './fixtures/wan-fakes.js';
-import { makeWanPki, type WanPki } from './fixtures/wan-pki.js';
+import { makeWanPki, type WanPki, wakeupListenerOf } from './fixtures/wan-pki.js';
 
 const T0 = Date.parse('2026-11-28T01:00:00Z');
 
@@ -20,16 +20,7 @@ describe('WakeupListener', () => {
     wakeups += 1;
   };
   const listener = (s: FakeWanStore = store, gatewayId = pki.gatewayId, onWakeup = countWakeup): WakeupListener =>
-    new WakeupListener({
-      host: '127.0.0.1',
-      port: 0,
-      gatewayId,
-      gwaSignatureCertificates: [pki.gwa.sigDer],
-      clock,
-      store: s,
-      events,
-      onWakeup,
-    });
+    wakeupListenerOf(pki, { gatewayId, clock, store: s, events, onWakeup });
   const packet = (fields: { gatewayId?: string; timestampMs?: number; sequence?: bigint } = {}, by = pki.gwa.module) =>
     signWakeupPacket(by, 'wan-sig', {
       gatewayId: fields.gatewayId ?? pki.gatewayId,
