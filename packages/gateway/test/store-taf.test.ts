@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '@opensmgw/core';
 import type { NewDerivedValue, TafCommit } from '../src/store/types.js';
-import { delivery, ENERGY, METER, storeCode, withStore } from './fixtures/store-fixtures.js';
+import { delivery, ENERGY, evaluationProfile, METER, storeCode, withStore } from './fixtures/store-fixtures.js';
 
 const P = 'taf7-1';
 const T0 = Date.UTC(2026, 10, 28, 0, 0, 0);
@@ -117,16 +117,7 @@ describe('gateway store: TAF commits', () => {
 
   it('deleting an evaluation profile resets its progress', () =>
     withStore((s) => {
-      s.putEvaluationProfile({
-        id: P,
-        taf: 7,
-        meterId: METER,
-        channels: [ENERGY],
-        recipients: ['emt-1'],
-        registrationPeriodSeconds: 900,
-        timeZone: 'Europe/Berlin',
-        validFrom: '2026-01-01T00:00:00.000Z',
-      });
+      s.putEvaluationProfile(evaluationProfile(P));
       s.commitTaf(commit(4));
       assert.equal(s.deleteEvaluationProfile(P), true);
       assert.equal(s.tafProgress(P), undefined);
