@@ -25,6 +25,7 @@ import {
 import { type Command, InvalidArgumentError } from 'commander';
 import { examples } from './pki-command-io.js';
 import { run } from './security-command-io.js';
+import { serveUntilSignal } from './serve-until-signal.js';
 
 const DEFAULT_DATA = 'var/emt';
 const DEFAULT_PKI = 'var/pki';
@@ -148,31 +149,18 @@ function registerServe(emt: Command): void {
       ]),
     )
     .action(
-      run(async (flags: ServeFlags) => {
-        // Signal handlers first: a SIGTERM while the server starts must stop it, not kill the process.
-        let stopped = (): void => {};
-        const stop = new Promise<void>((resolve) => {
-          stopped = resolve;
-        });
-        const onSignal = (): void => stopped();
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        try {
-          const server = await startEmtServer({
+      run((flags: ServeFlags) =>
+        serveUntilSignal(() =>
+          startEmtServer({
             ...storeChoice(flags),
             pkiDir: flags.pki,
             entity: flags.entity,
             host: flags.host,
             port: flags.port,
             clock: systemClock,
-          });
-          await stop;
-          await server.close();
-        } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        }
-      }),
+          }),
+        ),
+      ),
     );
 }
 

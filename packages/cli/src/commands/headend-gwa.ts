@@ -23,6 +23,7 @@ import type { AdminJob, LogEntry } from '@opensmgw/protocol';
 import { type Command, InvalidArgumentError } from 'commander';
 import { examples, readInput } from './pki-command-io.js';
 import { run } from './security-command-io.js';
+import { serveUntilSignal } from './serve-until-signal.js';
 
 const DEFAULT_DATA = 'var/gwa';
 const DEFAULT_PKI = 'var/pki';
@@ -123,25 +124,17 @@ function registerServe(gwa: Command): void {
       examples(['smgw headend gwa serve', 'smgw headend gwa serve --data var/gwa --pki var/pki --port 9440']),
     )
     .action(
-      run(async (flags: ServeFlags) => {
-        const server = await startGwaServer({
-          dataDir: flags.data,
-          pkiDir: flags.pki,
-          host: flags.host,
-          port: flags.port,
-          clock: systemClock,
-        });
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
-        await server.close();
-      }),
+      run((flags: ServeFlags) =>
+        serveUntilSignal(() =>
+          startGwaServer({
+            dataDir: flags.data,
+            pkiDir: flags.pki,
+            host: flags.host,
+            port: flags.port,
+            clock: systemClock,
+          }),
+        ),
+      ),
     );
 }
 
