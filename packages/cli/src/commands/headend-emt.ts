@@ -102,8 +102,25 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-function noteLimit(count: number, max: number, what: string): void {
-  if (count === max) process.stderr.write(`showing the first ${max} ${what}; --limit shows more\n`);
+/**
+ * Prints a page of rows as one JSON array (--json) or an aligned table, then tells on stderr
+ * when --limit may have cut the page.
+ */
+function printPage<T>(
+  rows: readonly T[],
+  flags: { json?: boolean; limit: number },
+  what: string,
+  json: (r: T) => unknown,
+  columns: { header: string[]; row: (r: T) => string[]; rightAligned: Set<number> },
+): void {
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(rows.map(json), null, 2)}\n`);
+  } else {
+    process.stdout.write(table(columns.header, rows.map(columns.row), columns.rightAligned));
+  }
+  if (rows.length === flags.limit) {
+    process.stderr.write(`showing the first ${flags.limit} ${what}; --limit shows more\n`);
+  }
 }
 
 // ---------------------------------------------------------------- serve
@@ -241,18 +258,22 @@ function registerReadings(emt: Command): void {
             ...(flags.to === undefined ? {} : { toMs: flags.to }),
             limit: flags.limit,
           });
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify(rows.map(readingView), null, 2)}\n`);
-          } else {
-            process.stdout.write(
-              table(
-                ['GATEWAY', 'METER', 'OBIS', 'QUANTITY', 'VALUE', 'UNIT', 'CAPTURE TIME', 'KIND', 'PROFILE', 'MESSAGE'],
-                rows.map(readingRow),
-                new Set([4]),
-              ),
-            );
-          }
-          noteLimit(rows.length, flags.limit, 'readings');
+          printPage(rows, flags, 'readings', readingView, {
+            header: [
+              'GATEWAY',
+              'METER',
+              'OBIS',
+              'QUANTITY',
+              'VALUE',
+              'UNIT',
+              'CAPTURE TIME',
+              'KIND',
+              'PROFILE',
+              'MESSAGE',
+            ],
+            row: readingRow,
+            rightAligned: new Set([4]),
+          });
         });
       }),
     );
@@ -310,26 +331,19 @@ function registerMessages(emt: Command): void {
             ...(flags.gateway === undefined ? {} : { gatewayId: flags.gateway }),
             limit: flags.limit,
           });
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify(rows.map(messageJson), null, 2)}\n`);
-          } else {
-            process.stdout.write(
-              table(
-                ['GATEWAY', 'MESSAGE', 'PROFILE', 'TAF', 'RECEIVED', 'READINGS', 'NEW'],
-                rows.map((m) => [
-                  m.gatewayId,
-                  m.messageId,
-                  m.evaluationProfileId,
-                  String(m.taf),
-                  new Date(m.receivedMs).toISOString(),
-                  String(m.readingCount),
-                  String(m.readingsStored),
-                ]),
-                new Set([3, 5, 6]),
-              ),
-            );
-          }
-          noteLimit(rows.length, flags.limit, 'messages');
+          printPage(rows, flags, 'messages', messageJson, {
+            header: ['GATEWAY', 'MESSAGE', 'PROFILE', 'TAF', 'RECEIVED', 'READINGS', 'NEW'],
+            row: (m) => [
+              m.gatewayId,
+              m.messageId,
+              m.evaluationProfileId,
+              String(m.taf),
+              new Date(m.receivedMs).toISOString(),
+              String(m.readingCount),
+              String(m.readingsStored),
+            ],
+            rightAligned: new Set([3, 5, 6]),
+          });
         });
       }),
     );
