@@ -12,7 +12,15 @@
 import { readFileSync } from 'node:fs';
 import { type Logger, silentLogger, systemClock, type TimerClock } from '@opensmgw/core';
 import type { MeterProfile } from '@opensmgw/protocol';
-import { openSecurityModule, readDerObjects, type SecurityModule, type TlsTrust } from '@opensmgw/security';
+import {
+  engineProcessProblem,
+  openSecurityModule,
+  openTokenBesideEngine,
+  readDerObjects,
+  type SecurityModule,
+  type TlsTrust,
+  takePkcs11Pin,
+} from '@opensmgw/security';
 import { type Bootstrap, GatewayError } from './bootstrap.js';
 import { createGatewayCore, LegalClock } from './core/gateway-core.js';
 import type { GatewayTime } from './core/gateway-time.js';
@@ -66,11 +74,19 @@ async function openModule(b: Bootstrap, env: NodeJS.ProcessEnv): Promise<Securit
       keyFile.fill(0);
     }
   }
-  const pin = env[m.pinEnv];
+  // Every TLS context (WAN client, LMN server) uses its token key through OpenSSL's pkcs11 engine
+  // (docs/pkcs11.md): without the engine set up, say so now rather than at the first handshake.
+  const problem = engineProcessProblem();
+  if (problem !== undefined) {
+    throw new GatewayError('SMGW_GW_START', `the security module is a PKCS#11 token, but ${problem} (docs/pkcs11.md)`);
+  }
+  // The engine read the PIN when node loaded OPENSSL_CONF; take it out of the environment.
+  const pin = takePkcs11Pin(env, m.pinEnv);
   if (pin === undefined || pin === '') {
     throw new GatewayError('SMGW_GW_START', `environment variable ${m.pinEnv} (PKCS#11 PIN) is not set`);
   }
-  return openSecurityModule({ backend: 'pkcs11', library: m.library, tokenLabel: m.tokenLabel, pin });
+  // keep-login: PKCS#11 login is process-wide, a logout at close would log the engine out too.
+  return openTokenBesideEngine({ library: m.library, tokenLabel: m.tokenLabel, pin });
 }
 
 export class Gateway {
