@@ -87,7 +87,10 @@ export type AdminJob =
   /** State, time validity, profile and queue counts. */
   | { readonly jobId: string; readonly type: 'read-status' }
   /** The GWA's schedule for this gateway: poll interval (s). */
-  | { readonly jobId: string; readonly type: 'set-schedule'; readonly pollIntervalSeconds: number };
+  | { readonly jobId: string; readonly type: 'set-schedule'; readonly pollIntervalSeconds: number }
+  /** Create or replace a HAN user (consumer or service technician; spec notes §9.1). */
+  | { readonly jobId: string; readonly type: 'set-han-account'; readonly account: HanAccount }
+  | { readonly jobId: string; readonly type: 'delete-han-account'; readonly userId: string };
 
 export type AdminJobType = AdminJob['type'];
 
@@ -104,6 +107,8 @@ export const ADMIN_JOB_TYPES: readonly AdminJobType[] = [
   'sync-time',
   'read-status',
   'set-schedule',
+  'set-han-account',
+  'delete-han-account',
 ];
 
 export interface JobsResponse {
@@ -145,6 +150,8 @@ export function parseAdminJob(v: unknown, path = 'job'): AdminJob {
     'fromIndex',
     'count',
     'pollIntervalSeconds',
+    'account',
+    'userId',
   ]);
   const jobId = string(base.jobId, `${path}.jobId`, JOB_ID, 64);
   const type = oneOf(base.type, `${path}.type`, ADMIN_JOB_TYPES);
@@ -200,6 +207,10 @@ export function parseAdminJob(v: unknown, path = 'job'): AdminJob {
           7 * 86400,
         ),
       };
+    case 'set-han-account':
+      return { jobId, type, account: parseHanAccount(only(['account']).account, `${path}.account`) };
+    case 'delete-han-account':
+      return { jobId, type, userId: id(only(['userId']).userId, `${path}.userId`) };
   }
 }
 
@@ -240,4 +251,62 @@ export function parseCsrResult(v: unknown, path = 'result'): CsrResult {
 export function parseReadLogResult(v: unknown, path = 'result'): ReadLogResult {
   const o = object(v, path, ['entries']);
   return { entries: parseLogEntries(o.entries, `${path}.entries`) };
+}
+
+/** Who uses the HAN interface (spec notes §9.1): a consumer (IF_GW_CON) or a service technician (IF_GW_SRV). */
+export const HAN_ROLES = ['consumer', 'service'] as const;
+export type HanRole = (typeof HAN_ROLES)[number];
+
+/**
+ * A HAN user as the GWA sets it [M]. The password itself never reaches the gateway: only
+ * `digestHa1` = hex MD5(userId ":" realm ":" password), what RFC 2617 Digest needs (realm:
+ * the gateway's HAN realm, docs/han.md). `certificateSha256` maps a TLS client certificate to
+ * the user (SHA-256 of its DER, hex). At least one of the two is required.
+ */
+export interface HanAccount {
+  readonly userId: string;
+  readonly role: HanRole;
+  /** Consumer: the usage points (Marktlokationen) the user may see. Service: always empty. */
+  readonly usagePointIds: readonly string[];
+  /** Consumer: the meters whose values the user may read. Service: always empty. */
+  readonly meterIds: readonly string[];
+  readonly digestHa1?: string;
+  readonly certificateSha256?: string;
+}
+
+const USAGE_POINT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+export function parseHanAccount(v: unknown, path = 'account'): HanAccount {
+  const o = object(v, path, ['userId', 'role', 'usagePointIds', 'meterIds', 'digestHa1', 'certificateSha256']);
+  const role = oneOf(o.role, `${path}.role`, HAN_ROLES);
+  const usagePointIds = array(
+    o.usagePointIds ?? [],
+    `${path}.usagePointIds`,
+    (x, p) => string(x, p, USAGE_POINT_ID, 64),
+    64,
+  );
+  const meterIds = array(o.meterIds ?? [], `${path}.meterIds`, id, 256);
+  if (new Set(usagePointIds).size !== usagePointIds.length) throw invalid(`${path}.usagePointIds`, 'duplicate');
+  if (new Set(meterIds).size !== meterIds.length) throw invalid(`${path}.meterIds`, 'duplicate');
+  // A service technician sees system state and the system log, never consumer data (§9.1).
+  if (role === 'service' && (usagePointIds.length > 0 || meterIds.length > 0)) {
+    throw invalid(path, 'a service technician has no usage points or meters');
+  }
+  const digestHa1 =
+    o.digestHa1 === undefined ? undefined : string(o.digestHa1, `${path}.digestHa1`, /^[0-9a-f]{32}$/, 32);
+  const certificateSha256 =
+    o.certificateSha256 === undefined
+      ? undefined
+      : string(o.certificateSha256, `${path}.certificateSha256`, /^[0-9a-f]{64}$/, 64);
+  if (digestHa1 === undefined && certificateSha256 === undefined) {
+    throw invalid(path, 'needs digestHa1 or certificateSha256');
+  }
+  return {
+    userId: id(o.userId, `${path}.userId`),
+    role,
+    usagePointIds,
+    meterIds,
+    ...(digestHa1 === undefined ? {} : { digestHa1 }),
+    ...(certificateSha256 === undefined ? {} : { certificateSha256 }),
+  };
 }
