@@ -1,6 +1,8 @@
 // The device simulators (docs/wire-protocols.md): wM-Bus meters on a simulated radio (UDP), an
 // SML-over-TLS meter, and the consumption curves behind them. They meet the gateway only on the
 // wire.
+
+export { ClsDevice, type ClsDeviceOptions, type ClsDeviceTarget } from './cls-device.js';
 export {
   ConsumptionCurve,
   type ConsumptionCurveOptions,

@@ -11,6 +11,8 @@
  * gateway ID appears in a path. Jobs are idempotent by jobId: the gateway remembers the last
  * completed jobs and answers a repeated one with its stored result instead of running it again.
  */
+
+import { type ClsProfile, parseClsProfile } from './cls.js';
 import { id } from './identifiers.js';
 import { array, integer, invalid, object, oneOf, parseJsonText, string } from './json-check.js';
 import { type LogEntry, type LogName, parseLogEntries } from './log-entry.js';
@@ -60,6 +62,11 @@ export type AdminJob =
   | { readonly jobId: string; readonly type: 'delete-communication-profile'; readonly id: string }
   | { readonly jobId: string; readonly type: 'set-evaluation-profile'; readonly profile: EvaluationProfile }
   | { readonly jobId: string; readonly type: 'delete-evaluation-profile'; readonly id: string }
+  /** CLS proxy (spec notes §9.2): the device's pinned certificate and its one active EMT. */
+  | { readonly jobId: string; readonly type: 'set-cls-profile'; readonly profile: ClsProfile }
+  | { readonly jobId: string; readonly type: 'delete-cls-profile'; readonly id: string }
+  /** HKS4: the EMT asked the GWA for a channel; the gateway connects to the device and the EMT. */
+  | { readonly jobId: string; readonly type: 'open-cls-channel'; readonly clsProfileId: string }
   /** Generate a new key pair for `use` in the security module (pending slot) and answer a PKCS#10 CSR. */
   | { readonly jobId: string; readonly type: 'create-csr'; readonly use: CertificateUse }
   /**
@@ -101,6 +108,9 @@ export const ADMIN_JOB_TYPES: readonly AdminJobType[] = [
   'delete-communication-profile',
   'set-evaluation-profile',
   'delete-evaluation-profile',
+  'set-cls-profile',
+  'delete-cls-profile',
+  'open-cls-channel',
   'create-csr',
   'install-certificates',
   'read-log',
@@ -140,6 +150,7 @@ export function parseAdminJob(v: unknown, path = 'job'): AdminJob {
     'type',
     'profile',
     'meterId',
+    'clsProfileId',
     'id',
     'use',
     'tlsPem',
@@ -169,6 +180,12 @@ export function parseAdminJob(v: unknown, path = 'job'): AdminJob {
       return { jobId, type, profile: parseEvaluationProfile(only(['profile']).profile, `${path}.profile`) };
     case 'delete-evaluation-profile':
       return { jobId, type, id: id(only(['id']).id, `${path}.id`) };
+    case 'set-cls-profile':
+      return { jobId, type, profile: parseClsProfile(only(['profile']).profile, `${path}.profile`) };
+    case 'delete-cls-profile':
+      return { jobId, type, id: id(only(['id']).id, `${path}.id`) };
+    case 'open-cls-channel':
+      return { jobId, type, clsProfileId: id(only(['clsProfileId']).clsProfileId, `${path}.clsProfileId`) };
     case 'create-csr':
       return { jobId, type, use: oneOf(only(['use']).use, `${path}.use`, CERTIFICATE_USES) };
     case 'install-certificates': {

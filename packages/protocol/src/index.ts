@@ -2,6 +2,7 @@
 // the gateway answers, what a market participant receives. Each reader validates hostile JSON
 // and throws ProtocolError (SMGW_PROTO_*). docs/wire-protocols.md describes the transports.
 export * from './admin.js';
+export * from './cls.js';
 export { ProtocolError, type ProtocolErrorCode } from './errors.js';
 export {
   AES128_HEX,
