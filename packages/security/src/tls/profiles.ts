@@ -176,6 +176,15 @@ export interface TlsProfileConfig {
    * certificate as Node does by default. Default true. Pinned peers have no names to check.
    */
   readonly checkServerName?: boolean;
+  /**
+   * HAN server only (spec notes §9.1): `'optional'` lets a consumer or service technician
+   * connect without a client certificate and authenticate by HTTP Digest instead, the fallback
+   * TR-03109-1 v1.1 permits as a product choice [M]. OpenSSL then rejects no client certificate
+   * (`rejectUnauthorized: false`), so the application must check a presented one itself
+   * (`verifyPeer`, or by its fingerprint); pinned trust may then be empty. Default `'required'`
+   * (mutual authentication, as on every other interface).
+   */
+  readonly clientCertificate?: 'required' | 'optional';
 }
 
 interface ProfileCommon {
@@ -192,6 +201,8 @@ interface ProfileCommon {
 
 export interface TlsServerProfile extends ProfileCommon {
   readonly role: 'server';
+  /** `'optional'` only on a HAN server that asked for it (TlsProfileConfig.clientCertificate). */
+  readonly clientCertificate: 'required' | 'optional';
   /** For `tls.createServer`. The peer check runs in endpoints.ts `createProfileServer`. */
   readonly options: TlsOptions;
 }
@@ -242,9 +253,29 @@ export function tlsProfile(config: TlsProfileConfig): TlsProfile {
   if (typeof config.clock?.now !== 'function') throw badConfig('clock missing: the peer check needs a Clock');
   const own = toPemList(config.certificates, 'own certificates');
   if (own.length === 0) throw badConfig('no own certificate: mutual authentication needs one on every side');
-  const trustPem = trustAnchorsPem(config.trust);
+  const clientCertificate = config.clientCertificate ?? 'required';
+  if (clientCertificate !== 'required' && clientCertificate !== 'optional') {
+    throw badConfig('clientCertificate must be "required" or "optional"');
+  }
+  if (clientCertificate === 'optional' && (config.interface !== 'han' || config.role !== 'server')) {
+    throw badConfig('an optional client certificate is allowed on the HAN server only (Digest fallback, §9.1)');
+  }
+  // Optional client certificates with no pinned ones: the application maps certificates by
+  // fingerprint, and the profile's own check refuses every chain.
+  const nothingPinned =
+    clientCertificate === 'optional' &&
+    config.trust?.kind === 'pinned' &&
+    Array.isArray(config.trust.certificates) &&
+    config.trust.certificates.length === 0;
+  const trustPem = nothingPinned ? [] : trustAnchorsPem(config.trust);
   const peerUsage = checkPeerUsage(config.peerUsage ?? DEFAULT_PEER_USAGE[config.interface][config.role]);
-  const verifyPeer = createPeerVerifier(config.trust, peerUsage, config.clock);
+  const verifyPeer: PeerVerifier = nothingPinned
+    ? () => {
+        throw new TlsError('SMGW_TLS_PEER_REJECTED', 'no client certificate is pinned', {
+          detail: { reason: 'untrusted', interface: config.interface },
+        });
+      }
+    : createPeerVerifier(config.trust, peerUsage, config.clock);
 
   const base = {
     minVersion: TLS_PROTOCOL_VERSION,
@@ -257,7 +288,7 @@ export function tlsProfile(config: TlsProfileConfig): TlsProfile {
       cryptoConstants.SSL_OP_NO_COMPRESSION |
       cryptoConstants.SSL_OP_NO_TICKET,
     cert: own.join(''),
-    ca: trustPem,
+    ...(trustPem.length === 0 ? {} : { ca: trustPem }),
     ...tlsKeyOptions(config.key),
   } as const;
 
@@ -277,13 +308,13 @@ export function tlsProfile(config: TlsProfileConfig): TlsProfile {
       ...base,
       honorCipherOrder: true,
       requestCert: true,
-      rejectUnauthorized: true,
+      rejectUnauthorized: clientCertificate === 'required',
       // Seconds; OpenSSL refuses to resume a session older than this (session IDs only: no tickets).
       sessionTimeout: Math.floor(sessionMaxAgeMs / 1000),
       // Distinct per interface so a session from one interface never resumes on another.
       sessionIdContext: `opensmgw-${config.interface}-tls12`,
     };
-    return { ...common, role: 'server', options };
+    return { ...common, role: 'server', clientCertificate, options };
   }
 
   const checkName = config.checkServerName ?? true;
