@@ -83,6 +83,8 @@ export interface HanServerOptions {
   /** System state for /han/v1/system (operating state, time validity, versions). */
   readonly systemState?: () => Readonly<Record<string, unknown>>;
   readonly logger?: Logger;
+  /** Open connections at most (default 256). */
+  readonly maxConnections?: number;
 }
 
 export interface HanServer {
@@ -167,7 +169,9 @@ export async function startHanServer(o: HanServerOptions): Promise<HanServer> {
     return account;
   };
 
-  const http = createHttpServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, (req, res) => {
+  // keepAliveTimeout 0: an idle connection is closed by the session policy after 10 minutes
+  // on the gateway's clock (§3.4), not by Node's 5-second keep-alive default.
+  const http = createHttpServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 0 }, (req, res) => {
     try {
       handle(req, res);
     } catch (e) {
@@ -324,6 +328,8 @@ export async function startHanServer(o: HanServerOptions): Promise<HanServer> {
   };
 
   const tlsServer = createTlsServer(profile.options);
+  // A household has a few clients; this bounds what a flood of idle connections can hold.
+  tlsServer.maxConnections = o.maxConnections ?? 256;
   cache.attach(tlsServer);
   tlsServer.on('secureConnection', (socket: TLSSocket) => {
     socket.on('error', () => {});
