@@ -1,8 +1,10 @@
 // The /han/v1 handlers on hostile queries (property): a JSON answer or a HanError, nothing else.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { HanAccount } from '@opensmgw/protocol';
 import fc from 'fast-check';
+import { HAN_ACCESS, HAN_ENDPOINTS } from '../src/han/han-access.js';
 import { HAN_HANDLERS } from '../src/han/han-api.js';
 import { openGatewayStore } from '../src/store/gateway-store.js';
 import { ENERGY, meterProfile } from './fixtures/store-fixtures.js';
@@ -63,6 +65,18 @@ describe('HAN API handlers', () => {
       );
     } finally {
       store.close();
+    }
+  });
+});
+
+describe('OpenAPI document', () => {
+  test('docs/han-openapi.json describes every endpoint with the roles of the access table', () => {
+    const doc = JSON.parse(readFileSync(new URL('../../../docs/han-openapi.json', import.meta.url), 'utf8')) as {
+      paths: Record<string, { get: { 'x-opensmgw-roles': string[] } }>;
+    };
+    assert.deepEqual(Object.keys(doc.paths).sort(), [...HAN_ENDPOINTS].sort());
+    for (const e of HAN_ENDPOINTS) {
+      assert.deepEqual([...doc.paths[e]!.get['x-opensmgw-roles']].sort(), Object.keys(HAN_ACCESS[e]).sort(), e);
     }
   });
 });
