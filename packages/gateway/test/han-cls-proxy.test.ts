@@ -18,6 +18,7 @@ import {
   createProfileServer,
   hanClientProfile,
   hanServerProfile,
+  type SessionPolicy,
   type TlsKeyReference,
   wanServerProfile,
 } from '@opensmgw/security';
@@ -196,7 +197,14 @@ describe('CLS proxy', () => {
     retry: { initialDelayMs: 1000, maxDelayMs: 60_000 },
   });
 
-  async function setup(o: { clock?: FakeClock; profile?: Partial<ClsProfile>; enabled?: () => boolean } = {}) {
+  async function setup(
+    o: {
+      clock?: FakeClock;
+      profile?: Partial<ClsProfile>;
+      enabled?: () => boolean;
+      hanSessionPolicy?: SessionPolicy;
+    } = {},
+  ) {
     const store = new FakeWanStore();
     store.putCommunicationProfile(commProfile('aemt-1', emt.url, pki.emt.tlsPem));
     const events = new RecordingEventLog();
@@ -215,6 +223,7 @@ describe('CLS proxy', () => {
       port: 0,
       flow: new FlowControl({ events }),
       ...(o.enabled === undefined ? {} : { enabled: o.enabled }),
+      ...(o.hanSessionPolicy === undefined ? {} : { hanSessionPolicy: o.hanSessionPolicy }),
     });
     proxy.profiles.put({
       id: 'inverter-1',
@@ -439,6 +448,29 @@ describe('CLS proxy', () => {
       await closed(emtSide);
       await until(() => events.events('CLS_CHANNEL_CLOSED').length === 1, 'close entry');
       assert.match(events.events('CLS_SESSION_LIMIT')[0]?.message ?? '', /idle/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('WAN session limit (48 h, FakeClock) closes a channel kept busy on the HAN side', async () => {
+    const clock = new FakeClock(Date.now());
+    // HAN side without idle timeout here, so the WAN side's age limit is what ends the channel.
+    const { events, proxy, connectDevice } = await setup({
+      clock,
+      hanSessionPolicy: { maxSessionAgeMs: 72 * 3600_000 },
+    });
+    try {
+      const dev = await connectDevice();
+      const emtSide = await emt.next();
+      await until(() => proxy.channels().length === 1, 'channel');
+      clock.advance(47 * 3600_000);
+      assert.equal(proxy.channels().length, 1, 'still open before 48 h');
+      clock.advance(3600_000 + 1);
+      await closed(emtSide);
+      await closed(dev);
+      await until(() => events.events('CLS_CHANNEL_CLOSED').length === 1, 'close entry');
+      assert.match(events.events('CLS_SESSION_LIMIT')[0]?.message ?? '', /WAN side closed: max-age/);
     } finally {
       await proxy.close();
     }
