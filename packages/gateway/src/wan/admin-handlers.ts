@@ -39,6 +39,12 @@ export interface AdminHandlersOptions {
   readonly onProfilesChanged?: (kind: 'meter' | 'communication' | 'evaluation') => void;
   /** The GWA set a new poll interval (the connection manager's schedule). */
   readonly onScheduleChanged?: (pollIntervalSeconds: number) => void;
+  /** HAN account jobs (han/ applies them); without it such a job fails. */
+  readonly hanAccounts?: (job: Extract<AdminJob, { type: 'set-han-account' | 'delete-han-account' }>) => unknown;
+  /** CLS profile and channel jobs (han/ CLS proxy); without it such a job fails. */
+  readonly cls?: (
+    job: Extract<AdminJob, { type: 'set-cls-profile' | 'delete-cls-profile' | 'open-cls-channel' }>,
+  ) => Promise<unknown>;
   /** Extra status fields (operating state, time validity) from core/. */
   readonly status?: () => Readonly<Record<string, unknown>>;
 }
@@ -55,6 +61,9 @@ export function createAdminHandlers(o: AdminHandlersOptions): AdminJobHandler {
   const changed = (kind: 'meter' | 'communication' | 'evaluation'): void => o.onProfilesChanged?.(kind);
   const unknown = (what: string, id: string): WanError =>
     new WanError('SMGW_WAN_JOB_FAILED', `no ${what} profile ${id}`, { detail: { id } });
+
+  const notEnabled = (type: string, what: string): WanError =>
+    new WanError('SMGW_WAN_JOB_FAILED', `${type}: this gateway has no ${what}`, { detail: { type } });
 
   return async (job, ctx) => {
     switch (job.type) {
@@ -140,6 +149,20 @@ export function createAdminHandlers(o: AdminHandlersOptions): AdminJobHandler {
         system('SCHEDULE_SET', `poll interval ${job.pollIntervalSeconds} s`);
         o.onScheduleChanged?.(job.pollIntervalSeconds);
         return { pollIntervalSeconds: job.pollIntervalSeconds };
+      }
+      case 'set-han-account':
+      case 'delete-han-account':
+        if (o.hanAccounts === undefined) throw notEnabled(job.type, 'HAN interface');
+        return o.hanAccounts(job);
+      case 'set-cls-profile':
+      case 'delete-cls-profile':
+      case 'open-cls-channel':
+        if (o.cls === undefined) throw notEnabled(job.type, 'CLS proxy');
+        return o.cls(job);
+      default: {
+        // Every job type must be handled: a new one must not be answered "ok" without effect.
+        const never: never = job;
+        throw new WanError('SMGW_WAN_JOB_FAILED', `unknown job type ${String((never as { type?: unknown }).type)}`);
       }
     }
   };
