@@ -67,6 +67,16 @@ export interface Bootstrap {
     /** TLS server for SML meters; null: none. */
     readonly tls: (Endpoint & { readonly certificate: string; readonly slot: string }) | null;
   };
+  /**
+   * The HAN side (spec notes §9): the consumer/service API (HTTPS, HAN profile) and the CLS
+   * proxy's port, both with the gateway's self-signed HAN certificate; null: no HAN.
+   */
+  readonly han: {
+    readonly api: Endpoint | null;
+    readonly cls: Endpoint | null;
+    readonly certificate: string;
+    readonly slot: string;
+  } | null;
 }
 
 const HOST = /^[A-Za-z0-9.:-]{1,253}$/;
@@ -94,6 +104,7 @@ export function parseBootstrap(text: string | Uint8Array, file: string): Bootstr
       'gwa',
       'wan',
       'lmn',
+      'han',
     ]);
     const gatewayId = string(o.gatewayId, 'bootstrap.gatewayId', undefined, 14);
     if (!isGatewayId(gatewayId)) throw invalid('bootstrap.gatewayId', 'expected E + 3 letters + 10 digits');
@@ -140,6 +151,16 @@ export function parseBootstrap(text: string | Uint8Array, file: string): Bootstr
         slot: slot(x.slot, 'bootstrap.lmn.tls.slot', 'lmn-tls'),
       };
     }
+    let han: Bootstrap['han'] = null;
+    if (o.han !== null && o.han !== undefined) {
+      const h = object(o.han, 'bootstrap.han', ['api', 'cls', 'certificate', 'slot']);
+      han = {
+        api: h.api === null || h.api === undefined ? null : endpoint(h.api, 'bootstrap.han.api'),
+        cls: h.cls === null || h.cls === undefined ? null : endpoint(h.cls, 'bootstrap.han.cls'),
+        certificate: path(h.certificate, 'bootstrap.han.certificate'),
+        slot: slot(h.slot, 'bootstrap.han.slot', 'han-tls'),
+      };
+    }
     return {
       file: resolve(file),
       gatewayId,
@@ -169,6 +190,7 @@ export function parseBootstrap(text: string | Uint8Array, file: string): Bootstr
         radio: l.radio === null || l.radio === undefined ? null : endpoint(l.radio, 'bootstrap.lmn.radio'),
         tls,
       },
+      han,
     };
   } catch (e) {
     if (isSmgwError(e)) {
@@ -200,6 +222,8 @@ export function bootstrapForTestPki(options: {
   readonly wakeup: Endpoint;
   readonly radio: Endpoint | null;
   readonly lmnTls: Endpoint | null;
+  readonly hanApi?: Endpoint | null;
+  readonly cls?: Endpoint | null;
   readonly pollIntervalSeconds: number;
 }): Record<string, unknown> {
   const p = (rel: string): string => resolve(options.pkiDir, rel);
@@ -229,5 +253,14 @@ export function bootstrapForTestPki(options: {
           ? null
           : { ...options.lmnTls, certificate: p('gateway/lmn-tls.crt.pem'), slot: 'lmn-tls' },
     },
+    han:
+      (options.hanApi ?? null) === null && (options.cls ?? null) === null
+        ? null
+        : {
+            api: options.hanApi ?? null,
+            cls: options.cls ?? null,
+            certificate: p('gateway/han-tls.crt.pem'),
+            slot: 'han-tls',
+          },
   };
 }

@@ -26,6 +26,8 @@ import { createGatewayCore, LegalClock } from './core/gateway-core.js';
 import type { GatewayTime } from './core/gateway-time.js';
 import type { OperatingState } from './core/operating-state.js';
 import type { RateLimitedEventLog } from './core/rate-limited-log.js';
+import { ClsProxy, createClsJobHandler } from './han/cls-index.js';
+import { applyHanAccountJob, type HanAccountJob, HanAccounts, startHanServer } from './han/index.js';
 import { UdpRadioReceiver } from './lmn/radio-udp.js';
 import { SmlMeterServer } from './lmn/sml-meter-server.js';
 import { WmbusIngest } from './lmn/wmbus-ingest.js';
@@ -54,6 +56,8 @@ export interface GatewayAddresses {
   readonly wakeup: { readonly host: string; readonly port: number };
   readonly radio?: { readonly host: string; readonly port: number };
   readonly lmnTls?: { readonly host: string; readonly port: number };
+  readonly hanApi?: { readonly host: string; readonly port: number };
+  readonly cls?: { readonly host: string; readonly port: number };
 }
 
 function readText(file: string, what: string): string {
@@ -243,6 +247,58 @@ export class Gateway {
         communicationProfile: (id) => store.communicationProfiles().find((p) => p.id === id),
       });
 
+      // --- HAN: consumer/service API and CLS proxy (spec notes §9) ---
+      let accounts: HanAccounts | undefined;
+      let cls: ClsProxy | undefined;
+      if (b.han !== null) {
+        const hanKey = await module.tlsKey(b.han.slot);
+        const hanCertificatePem = readText(b.han.certificate, 'HAN TLS certificate');
+        if (b.han.api !== null) {
+          const han = await startHanServer({
+            store,
+            events,
+            clock,
+            key: hanKey,
+            certificatePem: hanCertificatePem,
+            gatewayId: b.gatewayId,
+            host: b.han.api.host,
+            port: b.han.api.port,
+            logger,
+            systemState: () => ({
+              gatewayId: b.gatewayId,
+              operatingState: operatingState.state,
+              timeValid: time.valid,
+              certificates: identity.isFactory ? 'factory' : 'operational',
+            }),
+          });
+          accounts = han.accounts;
+          addresses.hanApi = { host: han.host, port: han.port };
+          closers.push(() => han.close());
+        }
+        if (b.han.cls !== null) {
+          const proxy = new ClsProxy({
+            store,
+            events,
+            clock,
+            hanKey,
+            hanCertificatePem,
+            wanTls: () => identity.tls(),
+            wanTrust: trust,
+            host: b.han.cls.host,
+            port: b.han.cls.port,
+            flow,
+            // Secure state "connectivity" disables HAN and CLS (spec notes §11).
+            enabled: () => operatingState.allows('han'),
+          });
+          const { port } = await proxy.listen();
+          addresses.cls = { host: b.han.cls.host, port };
+          closers.push(() => proxy.close());
+          cls = proxy;
+        }
+      }
+      const clsJobs = cls === undefined ? undefined : createClsJobHandler({ proxy: cls, events });
+      const hanAccounts = accounts ?? (b.han === null ? undefined : new HanAccounts(store));
+
       // --- WAN: administration ---
       const gwaTlsPem = readText(b.gwa.tlsCertificate, 'GWA TLS certificate');
       let connection: ConnectionManager | undefined;
@@ -255,8 +311,15 @@ export class Gateway {
         onProfilesChanged: (kind) => {
           if (kind === 'meter') reloadMeters();
           if (kind === 'evaluation') taf.reschedule();
-          if (kind === 'communication') delivery?.kick();
+          if (kind === 'communication') {
+            delivery?.kick();
+            cls?.reload();
+          }
         },
+        ...(hanAccounts === undefined
+          ? {}
+          : { hanAccounts: (job: HanAccountJob) => applyHanAccountJob(job, hanAccounts, events) }),
+        ...(clsJobs === undefined ? {} : { cls: clsJobs }),
         onScheduleChanged: (s) => connection?.setPollInterval(s * 1000),
         status: () => ({
           operatingState: operatingState.state,

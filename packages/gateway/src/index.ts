@@ -7,6 +7,8 @@ export { OperatingState, type OperatingStateName } from './core/operating-state.
 export { RateLimitedEventLog } from './core/rate-limited-log.js';
 export { TafEngine } from './core/taf-engine.js';
 export { Gateway, type GatewayAddresses, type GatewayOptions } from './gateway.js';
+export * from './han/cls-index.js';
+export * from './han/index.js';
 export { UdpRadioReceiver } from './lmn/radio-udp.js';
 export { SmlMeterServer } from './lmn/sml-meter-server.js';
 export { type RadioFrame, WmbusIngest } from './lmn/wmbus-ingest.js';

@@ -18,6 +18,7 @@ import {
   type MeterProfile,
   parseCommunicationProfile,
   parseEvaluationProfile,
+  parseHanAccount,
   parseMeterProfile,
   parseReadLogResult,
 } from '@opensmgw/protocol';
@@ -161,6 +162,12 @@ export class GwaAdmin {
       );
     }
     return this.#enqueue(gatewayId, { type: 'read-log', log, fromIndex: o.fromIndex ?? 1, count: o.count ?? 1500 });
+  }
+
+  /** Queues set-han-account: a consumer or service technician of the gateway's HAN (issue 5). */
+  setHanAccount(gatewayId: string, account: unknown): AdminJob {
+    const a = validated(() => parseHanAccount(account));
+    return this.#enqueue(gatewayId, { type: 'set-han-account', account: a });
   }
 
   /** Queues set-schedule (the gateway's poll interval). */
