@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { HanAccounts, openGatewayStore } from '@opensmgw/gateway';
 import { READING_JSON_FIELDS } from './reading-json-fields.js';
 import { runCli } from './run-cli.js';
 
@@ -29,6 +30,17 @@ describe('smgw demo', { timeout: 300_000 }, () => {
     assert.doesNotMatch(r.stdout, /exited unexpectedly|demo failed/);
     for (const f of ['pki/pki.json', 'gateway/bootstrap.json', 'gateway/gateway.db', 'emt/emt.db', 'gwa/gwa.db']) {
       assert.ok(existsSync(join(varDir, f)), `${f} kept`);
+    }
+    // The consumer's HAN login (issue 5) and the accounts the GWA installed in the gateway.
+    const login = JSON.parse(readFileSync(join(varDir, 'demo', 'consumer.json'), 'utf8')) as Record<string, string>;
+    assert.deepEqual(Object.keys(login), ['url', 'user', 'password']);
+    assert.match(login.url ?? '', /^https:\/\/localhost:\d+$/);
+    const store = openGatewayStore(join(varDir, 'gateway', 'gateway.db'));
+    try {
+      const users = new HanAccounts(store).list().map((a) => a.userId);
+      assert.deepEqual(users.sort(), ['consumer-1', 'consumer-2']);
+    } finally {
+      store.close();
     }
   });
 

@@ -273,9 +273,12 @@ describe('the whole architecture as processes', { timeout: 420_000 }, () => {
     }
   });
 
-  it('the gateway listens on no TCP port but its LMN meter port; on the WAN side only the wake-up UDP port', () => {
+  it('the gateway listens on no TCP port but its LMN meter port and its HAN ports; on the WAN side only the wake-up UDP port', () => {
     const pid = gateway.child.pid ?? 0;
-    assert.deepEqual(listeningTcpPorts(pid), [ports.lmnTls]);
+    assert.deepEqual(
+      listeningTcpPorts(pid),
+      [ports.lmnTls, ports.hanApi, ports.cls].sort((a, b) => a - b),
+    );
     const udp = udpPorts(pid);
     assert.ok(udp.includes(ports.wakeup), `wake-up port ${ports.wakeup} bound (${udp.join(',')})`);
     assert.ok(udp.includes(ports.radio), `radio port ${ports.radio} bound`);

@@ -13,6 +13,10 @@ export const DEMO_PORTS = {
   wakeup: 9450,
   radio: 9460,
   lmnTls: 9461,
+  /** HAN consumer/service API (issue 5: https://localhost:8443). */
+  hanApi: 8443,
+  /** HAN CLS proxy. */
+  cls: 8444,
 } as const;
 
 export type DemoPorts = { readonly [K in keyof typeof DEMO_PORTS]: number };
@@ -33,6 +37,16 @@ export const DEMO_WMBUS_METERS: readonly Omit<DemoWmbusMeter, 'keyHex'>[] = [
   { manufacturer: 'ELS', serial: '20000002', medium: 'gas', intervalSeconds: 5 },
   { manufacturer: 'KAM', serial: '30000003', medium: 'water', intervalSeconds: 5 },
 ];
+
+/** The demo's two consumers, each with a usage point (33 characters: DE + 31) and its meters. */
+export const DEMO_CONSUMERS = [
+  { userId: 'consumer-1', usagePointId: `DE${'1'.padStart(31, '0')}`, media: ['electricity'] },
+  { userId: 'consumer-2', usagePointId: `DE${'2'.padStart(31, '0')}`, media: ['gas', 'water', 'heat'] },
+] as const;
+
+function consumerOf(medium: Medium): (typeof DEMO_CONSUMERS)[number] {
+  return DEMO_CONSUMERS.find((c) => (c.media as readonly string[]).includes(medium)) ?? DEMO_CONSUMERS[0];
+}
 
 /** The SML meter's ID (DIN 43863-5 style) and the test-PKI entity holding its LMN key. */
 export const DEMO_SML_METER = { meterId: '1EMH0012345678', entity: 'meter-1', intervalSeconds: 5 } as const;
@@ -61,7 +75,8 @@ export function demoMeterProfiles(meters: readonly DemoWmbusMeter[], smlMeterCer
         active: true,
         access: { type: 'wmbus', manufacturer: m.manufacturer, serial: m.serial, keyHex: m.keyHex, allowMode5: false },
         channels: CHANNELS[m.medium],
-        consumerId: 'consumer-1',
+        consumerId: consumerOf(m.medium).userId,
+        usagePointId: consumerOf(m.medium).usagePointId,
       }),
     ),
     {
@@ -70,7 +85,8 @@ export function demoMeterProfiles(meters: readonly DemoWmbusMeter[], smlMeterCer
       active: true,
       access: { type: 'tls-sml', certificatePem: smlMeterCertificatePem },
       channels: CHANNELS.electricity,
-      consumerId: 'consumer-1',
+      consumerId: DEMO_CONSUMERS[0].userId,
+      usagePointId: DEMO_CONSUMERS[0].usagePointId,
     },
   ];
 }

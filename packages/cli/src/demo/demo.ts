@@ -12,10 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bootstrapForTestPki } from '@opensmgw/gateway';
+import { bootstrapForTestPki, DEFAULT_HAN_REALM, digestHa1 } from '@opensmgw/gateway';
 import { type GwaAdmin, openEmtStore, openGwaAdmin } from '@opensmgw/headend';
 import { initTestPki } from '@opensmgw/security';
 import {
+  DEMO_CONSUMERS,
   DEMO_GATEWAY_ID,
   DEMO_PORTS,
   DEMO_SML_METER,
@@ -47,6 +48,8 @@ export function demoPorts(base: number = DEMO_PORTS.gwa): DemoPorts {
     wakeup: DEMO_PORTS.wakeup + d,
     radio: DEMO_PORTS.radio + d,
     lmnTls: DEMO_PORTS.lmnTls + d,
+    hanApi: DEMO_PORTS.hanApi + d,
+    cls: DEMO_PORTS.cls + d,
   };
 }
 
@@ -59,6 +62,8 @@ export interface DemoPaths {
   readonly bootstrap: string;
   readonly demo: string;
   readonly meters: string;
+  /** The first consumer's HAN login {url, user, password} (issue 5). */
+  readonly consumer: string;
   readonly configured: string;
   readonly sentWmbus: string;
   readonly sentSml: string;
@@ -76,6 +81,7 @@ export function demoPaths(varDir: string): DemoPaths {
     bootstrap: join(v, 'gateway', 'bootstrap.json'),
     demo: join(v, 'demo'),
     meters: join(v, 'demo', 'meters.json'),
+    consumer: join(v, 'demo', 'consumer.json'),
     configured: join(v, 'demo', 'configured.json'),
     sentWmbus: join(v, 'demo', 'sent-wmbus.jsonl'),
     sentSml: join(v, 'demo', 'sent-sml.jsonl'),
@@ -103,6 +109,8 @@ export async function prepareDemo(paths: DemoPaths, ports: DemoPorts, out: (l: s
     wakeup: { host: '127.0.0.1', port: ports.wakeup },
     radio: { host: '127.0.0.1', port: ports.radio },
     lmnTls: { host: '127.0.0.1', port: ports.lmnTls },
+    hanApi: { host: '127.0.0.1', port: ports.hanApi },
+    cls: { host: '127.0.0.1', port: ports.cls },
     pollIntervalSeconds: 10,
   });
   writeFileSync(paths.bootstrap, `${JSON.stringify(bootstrap, null, 2)}\n`);
@@ -145,6 +153,24 @@ export function configureGwa(
     for (const m of meterProfiles) admin.addMeter(DEMO_GATEWAY_ID, m);
     const evaluation = demoEvaluationProfiles(meterProfiles, nowMs, options.registrationSeconds);
     for (const e of evaluation) admin.setProfile(DEMO_GATEWAY_ID, e);
+    for (const c of DEMO_CONSUMERS) {
+      // A random password per consumer, handed over in var/demo (the operator's "confidential
+      // channel", spec notes §9.1); the gateway only gets the Digest hash.
+      const password = randomBytes(12).toString('base64url');
+      admin.setHanAccount(DEMO_GATEWAY_ID, {
+        userId: c.userId,
+        role: 'consumer',
+        usagePointIds: [c.usagePointId],
+        meterIds: meterProfiles.filter((m) => m.consumerId === c.userId).map((m) => m.meterId),
+        digestHa1: digestHa1(c.userId, DEFAULT_HAN_REALM, password),
+      });
+      const file = c.userId === 'consumer-1' ? paths.consumer : join(paths.demo, `${c.userId}.json`);
+      writeFileSync(
+        file,
+        `${JSON.stringify({ url: `https://localhost:${ports.hanApi}`, user: c.userId, password }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
+    }
     admin.renewCertificates(DEMO_GATEWAY_ID);
     options.extra?.(admin);
     out(
@@ -301,6 +327,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     );
     out(
       `  GWA        https://127.0.0.1:${ports.gwa}  (mutual TLS)   jobs:     smgw headend gwa jobs --data ${paths.gwa}`,
+    );
+    out(
+      `  HAN        https://localhost:${ports.hanApi}/han/v1/me  (Digest login: ${paths.consumer}); CLS proxy port ${ports.cls}`,
     );
     out(
       `  gateway    wake-up udp://127.0.0.1:${ports.wakeup}, radio udp://127.0.0.1:${ports.radio}, LMN TLS 127.0.0.1:${ports.lmnTls}`,
