@@ -1,17 +1,8 @@
 /** `smgw demo`: the whole architecture on one machine (what `npm start` runs). */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { runDemo } from '../demo/demo.js';
+import { positiveInteger } from './option-parsers.js';
 import { examples } from './pki-command-io.js';
-
-function positive(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not a positive whole number`);
-    }
-    return n;
-  };
-}
 
 export function registerDemo(program: Command): void {
   program
@@ -31,9 +22,9 @@ export function registerDemo(program: Command): void {
     .option(
       '--port-base <port>',
       'GWA port; the other ports keep their offsets (docs/wire-protocols.md)',
-      positive('--port-base'),
+      positiveInteger('--port-base'),
     )
-    .option('--duration <seconds>', 'stop after this many seconds', positive('--duration'))
+    .option('--duration <seconds>', 'stop after this many seconds', positiveInteger('--duration'))
     .option('--verbose', 'show every line of every part')
     .addHelpText('after', examples(['npm start', 'smgw demo --var /tmp/smgw-demo --duration 90']))
     .action(async (flags: { var: string; portBase?: number; duration?: number; verbose?: boolean }) => {

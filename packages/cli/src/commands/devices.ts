@@ -25,18 +25,9 @@ import {
 } from '@opensmgw/devices';
 import { openEntityModule } from '@opensmgw/security';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { positiveInteger } from './option-parsers.js';
 import { examples, readInput } from './pki-command-io.js';
 import { run } from './security-command-io.js';
-
-function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not a whole number in 1..${max}`);
-    }
-    return n;
-  };
-}
 
 function seedOption(v: string): number {
   const n = Number(v);

@@ -18,6 +18,7 @@ import {
 import { LOG_NAMES, type LogName } from '@opensmgw/protocol';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
+import { positiveInteger } from './option-parsers.js';
 import { examples, writeOutput } from './pki-command-io.js';
 import { run } from './security-command-io.js';
 
@@ -28,16 +29,6 @@ function hostPort(name: string) {
     if (!m?.[1] || port > 65535)
       throw new InvalidArgumentError(`${name}: expected host:port, got ${JSON.stringify(v)}`);
     return { host: m[1], port };
-  };
-}
-
-function positive(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not a positive whole number`);
-    }
-    return n;
   };
 }
 
@@ -158,7 +149,7 @@ function registerInit(gateway: Command): void {
     )
     .option('--no-radio', 'no simulated radio')
     .option('--no-lmn-tls', 'no SML-over-TLS meter server')
-    .option('--poll <seconds>', 'scheduled GWA contact until the GWA sets one', positive('--poll'), 300)
+    .option('--poll <seconds>', 'scheduled GWA contact until the GWA sets one', positiveInteger('--poll'), 300)
     .option('--force', 'overwrite an existing file')
     .addHelpText(
       'after',
@@ -238,8 +229,8 @@ function registerLogs(gateway: Command): void {
     .option('--store <file>', 'gateway store (SQLite)')
     .option('--bootstrap <file>', 'or: the bootstrap file naming the store')
     .addOption(new Option('--log <name>', 'which log').choices([...LOG_NAMES]).default('system'))
-    .option('--from <index>', 'first index', positive('--from'), 1)
-    .option('--count <n>', 'most entries (≤ 1500)', positive('--count'), 100)
+    .option('--from <index>', 'first index', positiveInteger('--from'), 1)
+    .option('--count <n>', 'most entries (≤ 1500)', positiveInteger('--count'), 100)
     .option('--json', 'print JSON lines')
     .addHelpText('after', examples(['smgw gateway logs show --store var/gateway/gateway.db --log calibration']))
     .action(

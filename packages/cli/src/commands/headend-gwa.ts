@@ -21,6 +21,7 @@ import {
 } from '@opensmgw/headend';
 import type { AdminJob, LogEntry } from '@opensmgw/protocol';
 import { type Command, InvalidArgumentError } from 'commander';
+import { positiveInteger } from './option-parsers.js';
 import { examples, readInput } from './pki-command-io.js';
 import { run } from './security-command-io.js';
 import { serveUntilSignal } from './serve-until-signal.js';
@@ -46,15 +47,6 @@ function port(v: string): number {
   if (!/^\d{1,5}$/.test(v) || n > 65535)
     throw new InvalidArgumentError(`${JSON.stringify(v)} is not a port (0..65535)`);
   return n;
-}
-
-function positiveInteger(name: string, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < 1 || n > max)
-      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not 1..${max}`);
-    return n;
-  };
 }
 
 /** Opens the registry, runs `body`, closes it. */

@@ -43,6 +43,7 @@ import {
 } from '@opensmgw/security';
 import type { EventLog } from '../core/event-log.js';
 import type { FlowControl } from '../core/flow-control.js';
+import { listenTcp } from '../listen.js';
 import type { GatewayStore } from '../store/types.js';
 import { ClsError } from './cls-errors.js';
 import { ClsProfiles, clsCertificateFingerprint } from './cls-profiles.js';
@@ -163,18 +164,11 @@ export class ClsProxy {
       this.#event('CLS_TLS_REFUSED', remote ?? 'unknown peer', `CLS TLS handshake refused: ${reasonOf(err)}`);
     });
     this.#server = server;
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => {
-        this.#server = undefined;
-        reject(e);
-      };
-      server.once('error', onError);
-      server.listen(this.#o.port, this.#o.host, () => {
-        server.removeListener('error', onError);
-        server.on('error', (e) => this.#event('CLS_SERVER_ERROR', undefined, (e as Error).message, 3));
-        const a = server.address();
-        resolve({ port: typeof a === 'object' && a !== null ? a.port : this.#o.port });
-      });
+    return listenTcp(server, this.#o.port, this.#o.host, (e) =>
+      this.#event('CLS_SERVER_ERROR', undefined, e.message, 3),
+    ).catch((e: unknown) => {
+      this.#server = undefined;
+      throw e;
     });
   }
 

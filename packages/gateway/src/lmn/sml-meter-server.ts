@@ -35,6 +35,7 @@ import {
   type TlsServerProfile,
 } from '@opensmgw/security';
 import type { EventLog } from '../core/event-log.js';
+import { listenTcp } from '../listen.js';
 import type { GatewayStore } from '../store/types.js';
 import { LmnError } from './errors.js';
 import { type SmlMeterChannels, SmlReadingStream, type SmlStamp } from './sml-readings.js';
@@ -156,18 +157,11 @@ export class SmlMeterServer {
     server.on('connection', (raw: Socket) => void raw.remoteAddress);
     server.on('tlsClientError', (err: Error, socket: TLSSocket) => this.#onHandshakeError(err, socket));
     this.#server = server;
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => {
-        this.#server = undefined;
-        reject(e);
-      };
-      server.once('error', onError);
-      server.listen(this.#o.port, this.#o.host, () => {
-        server.removeListener('error', onError);
-        server.on('error', (e) => this.#event('LMN_TLS_SERVER_ERROR', undefined, (e as Error).message, 3));
-        const a = server.address();
-        resolve({ port: typeof a === 'object' && a !== null ? a.port : this.#o.port });
-      });
+    return listenTcp(server, this.#o.port, this.#o.host, (e) =>
+      this.#event('LMN_TLS_SERVER_ERROR', undefined, e.message, 3),
+    ).catch((e: unknown) => {
+      this.#server = undefined;
+      throw e;
     });
   }
 
