@@ -161,7 +161,8 @@ describe('smgw gateway run with its keys only in a PKCS#11 token (SoftHSM2, Open
     group.start('gwa', commands.gwa);
     await Promise.all([waitLine('emt', /listening/, 30_000), waitLine('gwa', /listening/, 30_000)]);
     // Registration, EMT, meter and evaluation profiles, and create-csr for TLS, SIG and ENC.
-    configureGwa(paths, ports, Date.now(), () => {}, { registrationSeconds: RASTER_S });
+    // This gateway has no HAN (its bootstrap names only LMN and WAN): no consumer accounts.
+    configureGwa(paths, ports, Date.now(), () => {}, { registrationSeconds: RASTER_S, consumers: false });
     group.start('gateway', ['gateway', 'run', '--bootstrap', token.bootstrapPath], {
       NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --openssl-shared-config`.trim(),
       OPENSSL_CONF: token.opensslConfPath,

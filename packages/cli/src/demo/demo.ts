@@ -120,6 +120,8 @@ export async function prepareDemo(paths: DemoPaths, ports: DemoPorts, out: (l: s
 export interface ConfigureOptions {
   /** TAF raster in seconds (default DEMO_REGISTRATION_SECONDS). */
   readonly registrationSeconds?: number;
+  /** Create the consumers' HAN accounts (default true; false for a gateway without HAN). */
+  readonly consumers?: boolean;
   /** More operator work on the open registry (tests add meters and market participants). */
   readonly extra?: (admin: GwaAdmin) => void;
 }
@@ -153,7 +155,7 @@ export function configureGwa(
     for (const m of meterProfiles) admin.addMeter(DEMO_GATEWAY_ID, m);
     const evaluation = demoEvaluationProfiles(meterProfiles, nowMs, options.registrationSeconds);
     for (const e of evaluation) admin.setProfile(DEMO_GATEWAY_ID, e);
-    for (const c of DEMO_CONSUMERS) {
+    for (const c of options.consumers === false ? [] : DEMO_CONSUMERS) {
       // A random password per consumer, handed over in var/demo (the operator's "confidential
       // channel", spec notes §9.1); the gateway only gets the Digest hash.
       const password = randomBytes(12).toString('base64url');
