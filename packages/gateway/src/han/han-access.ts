@@ -59,3 +59,30 @@ export function mayReadEvaluation(account: HanAccount, p: EvaluationProfile): bo
   if (!mayReadMeter(account, p.meterId)) return false;
   return p.usagePointId === undefined || account.usagePointIds.includes(p.usagePointId);
 }
+
+/**
+ * The compatibility operations (compat-theben.ts, compat-emh.ts; spec notes §9.1, docs/han.md
+ * "Compatibility paths") under the same rule: deny by default, the service technician gets the
+ * gateway's information and the system log, never consumer data.
+ */
+export const HAN_COMPAT_ACCESS = {
+  /** GET /smgw/m2m (307 to the user's endpoint) and GET /smgw/m2m/<user>. */
+  m2m: { consumer: 'GET', service: 'GET' },
+  'm2m:smgw-info': { consumer: 'POST', service: 'POST' },
+  'm2m:user-info': { consumer: 'POST' },
+  'm2m:usage-point-info': { consumer: 'POST' },
+  'm2m:readings': { consumer: 'POST' },
+  /** The consumer's own consumer log; the system log for the service technician. */
+  'm2m:log': { consumer: 'POST', service: 'POST' },
+  /** GET /json/metering/derived[/<id>]. */
+  'emh:derived': { consumer: 'GET' },
+  /** GET /json/metering/origin/<meterId>/extended. */
+  'emh:origin': { consumer: 'GET' },
+} as const satisfies Readonly<Record<string, Readonly<Partial<Record<HanRole, 'GET' | 'POST'>>>>>;
+export type HanCompatOperation = keyof typeof HAN_COMPAT_ACCESS;
+
+/** True only if the compatibility table names this role and method for the operation. */
+export function mayUseCompat(role: HanRole, op: HanCompatOperation, method: string): boolean {
+  const row: Readonly<Partial<Record<HanRole, string>>> = HAN_COMPAT_ACCESS[op];
+  return row[role] === method;
+}

@@ -33,6 +33,8 @@ import {
 } from '@opensmgw/security';
 import type { EventLog, EventRecord } from '../core/event-log.js';
 import type { GatewayStore } from '../store/types.js';
+import { isEmhPath, serveEmh } from './compat-emh.js';
+import { isM2mPath, serveM2m } from './compat-theben.js';
 import { DigestAuthenticator, parseDigestAuthorization } from './digest-auth.js';
 import { isHanEndpoint, mayUse } from './han-access.js';
 import { HanAccounts } from './han-accounts.js';
@@ -55,7 +57,7 @@ export interface HanRateLimits {
 }
 
 export interface HanServerOptions {
-  readonly store: HanStore & Pick<GatewayStore, 'getState' | 'setState'>;
+  readonly store: HanStore & Pick<GatewayStore, 'getState' | 'setState' | 'lastAtOrBefore'>;
   /** System- and consumer-log entries (the gateway's RateLimitedEventLog). */
   readonly events: EventLog;
   /** Time for certificate validity, nonces, buckets and the session policy (FakeClock in tests). */
@@ -307,6 +309,17 @@ export async function startHanServer(o: HanServerOptions): Promise<HanServer> {
 
     const url = new URL(target, 'https://han.invalid');
     const path = url.pathname;
+    // Compatibility paths (compat-theben.ts, compat-emh.ts): the same authentication and rate
+    // limits as above; their role table is HAN_COMPAT_ACCESS in han-access.ts.
+    const compat = isM2mPath(path) ? serveM2m : isEmhPath(path) ? serveEmh : undefined;
+    if (compat !== undefined) {
+      const context = { account, method: req.method ?? '', path, query: url.searchParams, store: o.store, clock };
+      compat(req, { ...context, systemState, gatewayId: o.gatewayId, certificatePem: o.certificatePem }).then(
+        (a) => send(res, a.status, a.body, a.headers ?? {}),
+        (e: unknown) => fail(res, e),
+      );
+      return;
+    }
     if (!isHanEndpoint(path)) throw new HanError('SMGW_HAN_NOT_FOUND', 'no such endpoint');
     const method = req.method ?? '';
     if (!mayUse(account.role, path, method)) {
