@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import {
   DAY,
   DigestClient,
@@ -36,8 +37,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 class M2mClient {
   readonly digest: DigestClient;
   endpoint = '';
-  constructor(user: keyof typeof PASSWORDS) {
-    this.digest = new DigestClient(f.server, pki, user, PASSWORDS[user]);
+  constructor(
+    user: keyof typeof PASSWORDS,
+    readonly fixture: HanFixture = f,
+  ) {
+    this.digest = new DigestClient(fixture.server, pki, user, PASSWORDS[user]);
   }
 
   async login(): Promise<HanResponse> {
@@ -52,8 +56,8 @@ class M2mClient {
     return new Promise((resolve, reject) => {
       const req = request(
         {
-          host: f.server.host,
-          port: f.server.port,
+          host: this.fixture.server.host,
+          port: this.fixture.server.port,
           path,
           method,
           agent: false,
@@ -208,6 +212,9 @@ describe('Theben-style /smgw/m2m', () => {
     assert.equal((await c.call({ method: 'self-destruct' })).status, 400);
     assert.equal((await c.call('{not json')).status, 400);
     assert.equal((await c.call([1, 2])).status, 400);
+    const huge = await c.call({ method: 'user-info', pad: 'x'.repeat(17 * 1024) });
+    assert.equal(huge.status, 400);
+    assert.match((huge.body as Json).error.message, /over 16384 bytes/);
     assert.equal((await c.call({ method: 'user-info', extra: 1 })).status, 400);
     assert.equal((await c.call({ method: 'readings', 'usage-point-id': 'taf7-a' })).status, 400);
   });
@@ -260,5 +267,65 @@ describe('Theben-style /smgw/m2m', () => {
     assert.equal(get.headers.allow, 'POST');
     const post = await c.call({}, '/smgw/m2m', 'POST');
     assert.equal(post.status, 405);
+  });
+});
+
+describe('M2M under the HAN limits and hostile bodies', () => {
+  test('compatibility requests count against the per-user limit: 429 + Retry-After + consumer-log entry', async () => {
+    const g = await startHanFixture(pki, { limits: { perUser: { burst: 3, perMinute: 1 } } });
+    try {
+      const c = new M2mClient('consumer-a', g);
+      assert.equal((await c.login()).status, 307);
+      assert.equal((await c.call({ method: 'user-info' })).status, 200);
+      assert.equal((await c.call({ method: 'user-info' })).status, 200);
+      const refused = await c.call({ method: 'user-info' });
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers['retry-after']) > 0);
+      const entries = g.store.readLog('consumer', 1, 1500, 'consumer-a');
+      assert.equal(entries.filter((e) => e.event === 'HAN_RATE_LIMITED').length, 1);
+      // No lockout: consumer B is served, and A again after Retry-After.
+      const b = new M2mClient('consumer-b', g);
+      assert.equal((await b.login()).status, 307);
+      g.clock.advance(Number(refused.headers['retry-after']) * 1000);
+      assert.equal((await c.call({ method: 'user-info' })).status, 200);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('property: any JSON body is answered 200, 400 or 404, never 500, and never leaks B', async () => {
+    const g = await startHanFixture(pki, {
+      limits: { perUser: { burst: 100_000, perMinute: 100_000 }, perAddress: { burst: 100_000, perMinute: 100_000 } },
+    });
+    try {
+      const c = new M2mClient('consumer-a', g);
+      await c.login();
+      const method = fc.constantFrom('smgw-info', 'user-info', 'usage-point-info', 'readings', 'log', 'x');
+      const value = fc.oneof(
+        fc.jsonValue(),
+        fc.constantFrom('taf7-a', 'taf7-b', 'origin', 'daily', iso(T0), iso(T0 + DAY), 1, 1500, 1501, true),
+      );
+      const key = fc.constantFrom(
+        'usage-point-id',
+        'database',
+        'channels',
+        'last-reading',
+        'fromtime',
+        'totime',
+        'fromindex',
+        'count',
+        'other',
+      );
+      await fc.assert(
+        fc.asyncProperty(method, fc.dictionary(key, value, { maxKeys: 5 }), async (m, rest) => {
+          const r = await c.call({ ...rest, method: m });
+          assert.ok([200, 400, 404].includes(r.status), `${r.status} ${JSON.stringify(r.body)}`);
+          assert.ok(!JSON.stringify(r.body).includes('ELS-00000002'));
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await g.close();
+    }
   });
 });

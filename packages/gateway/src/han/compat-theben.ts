@@ -87,12 +87,10 @@ export function readJsonBody(req: IncomingMessage, maxBytes = MAX_COMPAT_BODY): 
     };
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > maxBytes) {
-        finish(bad(`request body over ${maxBytes} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      // Over the limit: answer 400 at once and drop the rest unread into memory (the server's
+      // request timeout bounds how long a sender can keep going).
+      if (size > maxBytes) finish(bad(`request body over ${maxBytes} bytes`));
+      else chunks.push(c);
     });
     req.on('end', () => {
       try {
