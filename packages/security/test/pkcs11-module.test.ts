@@ -150,6 +150,31 @@ if (unavailable !== undefined) {
       }
     });
 
+    it('ECDH with peer points whose bytes read like a DER header (04 7F ... on brainpoolP512r1) equals node', async () => {
+      // SoftHSM2 tries a DER parse of publicData first; the raw point 04 7F <127 bytes> parsed as
+      // an OCTET STRING and failed (CKR_GENERAL_ERROR, ~1 key in 256). The module sends DER.
+      const sm = await open(scratch);
+      try {
+        const mine = await sm.generateKeyPair('derlike', 'brainpoolP512r1');
+        let tried = 0;
+        let found = 0;
+        while (found < 3 && tried < 20_000) {
+          tried++;
+          const peer = createECDH('brainpoolP512r1');
+          peer.generateKeys();
+          const point = peer.getPublicKey();
+          if (point[1] !== 0x7f) continue;
+          found++;
+          const z = await sm.ecdh('derlike', new Uint8Array(point));
+          assert.ok(bytesEqual(z, peer.computeSecret(Buffer.from(mine.point))), 'same Z as node');
+        }
+        assert.equal(found, 3, `three such peer keys among ${tried}`);
+      } finally {
+        await sm.destroyKey('derlike');
+        await sm.close();
+      }
+    });
+
     it('keys and certificates are token objects: they survive close and reopen', async () => {
       const cert = opensslSelfSignedDer({ curve: 'prime256v1', subject: '/CN=persist', days: 1 });
       const first = await open(scratch);

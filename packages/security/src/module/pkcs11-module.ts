@@ -20,6 +20,7 @@ import { AsnConvert, AsnSerializer } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import type * as Pkcs11Js from 'pkcs11js';
 import { CURVES, type CurveName, curveByOid, type HashName, NODE_HASH, requireCurve, requireHash } from '../curves.js';
+import { derTlv } from '../der-writer.js';
 import { type EcPublicKey, peerKeyOnCurve, publicKeyFromPoint, rawToDerSignature } from '../ec-keys.js';
 import { SecurityModuleError } from '../errors.js';
 import { fromPkcs11Error } from './pkcs11-errors.js';
@@ -218,7 +219,11 @@ export class Pkcs11SecurityModule implements SecurityModule {
     const ecdhParams: Pkcs11Js.ECDH1 = {
       type: a.CK_PARAMS_EC_DH,
       kdf: a.CKD_NULL,
-      publicData: Buffer.from(peerKey.point),
+      // The DER OCTET STRING of the point, not the raw point: SoftHSM2 accepts both and tells
+      // them apart by trying a DER parse first, so a raw point whose bytes happen to read as a
+      // valid OCTET STRING header (e.g. 04 7F … on brainpoolP512r1, about 1 key in 256) was
+      // misread and failed with CKR_GENERAL_ERROR. PKCS#11 v2.20 §12.4.4 names the DER form.
+      publicData: Buffer.from(derTlv(0x04, peerKey.point)),
     };
     return call('C_DeriveKey', () => {
       const secret = this.#p.C_DeriveKey(
