@@ -121,8 +121,8 @@ export class TafEngine {
       }
     });
     if (done > 0) {
-      const pruned = this.#o.store.pruneDerived('daily', nowMs - TAF6_RETENTION_MS);
-      void pruned;
+      // TAF 6 keeps daily values six weeks (spec notes §6.1).
+      this.#o.store.pruneDerived('daily', nowMs - TAF6_RETENTION_MS);
     }
     return done;
   }
